@@ -1,0 +1,100 @@
+"""pgx: pharmacogenetic and precision-oncology decision support from declarative rules.
+
+```python
+from pgx import evaluate, load_profile
+report = evaluate(load_profile("examples/profiles/crc-igf1r.yaml"))  # bundled rules
+print(report.to_markdown())
+```
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from pgx._load import default_ruleset, load_profile, load_ruleset
+from pgx.errors import InputError, PgxError, Problem, ProfileError, RuleFileError
+from pgx.logic import Truth
+from pgx.profile import Profile
+from pgx.report import Finding, Indeterminate, Report
+from pgx.ruleset import RuleSet
+
+__all__ = [
+    "PROFILE_FORMAT_VERSION",
+    "RULE_LANGUAGE_VERSION",
+    "Finding",
+    "Indeterminate",
+    "InputError",
+    "PgxError",
+    "Problem",
+    "Profile",
+    "ProfileError",
+    "Report",
+    "RuleFileError",
+    "RuleSet",
+    "Truth",
+    "__version__",
+    "default_ruleset",
+    "evaluate",
+    "load_profile",
+    "load_ruleset",
+]
+
+#: The profile format version this pgx reads (``pgx_profile: 1``).
+PROFILE_FORMAT_VERSION = 1
+#: The rule language version this pgx reads (``pgx_rules: 1``).
+RULE_LANGUAGE_VERSION = 1
+
+
+@functools.cache
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415 - lazy
+
+    try:
+        return version("pgx")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        return _version()
+    raise AttributeError(f"module 'pgx' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+def evaluate(
+    profile: Profile | Mapping[str, Any] | str | os.PathLike[str],
+    ruleset: RuleSet | None = None,
+    *,
+    drugs: Iterable[str] | None = None,
+    now: datetime | str | None = None,
+) -> Report:
+    """Evaluate a profile against a ruleset and return the report.
+
+    Args:
+        profile: A `Profile`, a mapping in the profile format, or a path to a YAML/JSON file.
+        ruleset: The rules to apply; ``None`` means the rules bundled with pgx.
+        drugs: Only rules about these drugs (e.g. the drugs being ordered).
+        now: The report's ``generated_at`` (a datetime or ISO-8601 string); pass it for
+            byte-identical output.
+
+    Returns:
+        The report: findings with their traces, indeterminate rules with the facts that
+        would decide them, conflicts, warnings and provenance.
+
+    Raises:
+        ProfileError: the profile is malformed.
+        InputError: ``drugs`` names a drug pgx does not know, or ``now`` is not ISO-8601.
+    """
+    from pgx._engine import evaluate_profile  # noqa: PLC0415 - keeps `import pgx` light
+
+    loaded = load_profile(profile)
+    rules = ruleset if ruleset is not None else default_ruleset()
+    return evaluate_profile(loaded, rules, drugs=drugs, now=now, version=_version())

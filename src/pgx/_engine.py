@@ -1,0 +1,889 @@
+"""Compiling rules to three-valued predicates, and evaluating them against a profile.
+
+Rules are compiled once per `RuleSet` into closures; no rule text is ever ``eval``-ed. During
+one evaluation each distinct leaf is computed once and shared by every rule that names it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, TypeAlias
+
+from pgx import ruleset as rs
+from pgx._somatic import normalize_protein, parse_protein
+from pgx.errors import InputError, Problem
+from pgx.knowledge import Knowledge
+from pgx.logic import Truth, all_of, any_of, not_
+from pgx.phenotype import allele_names, call_phenotype
+from pgx.profile import Expression, GeneResult, Profile, SomaticVariant
+from pgx.report import (
+    Against,
+    Conflict,
+    Evidence,
+    Finding,
+    GenePhenotype,
+    Indeterminate,
+    Regimen,
+    Report,
+    RulesetInfo,
+    Superseded,
+    TraceEntry,
+    sort_findings,
+)
+
+if TYPE_CHECKING:
+    from pgx.ruleset import RuleSet
+
+__all__ = ["CompiledRuleSet", "RuleOutcome", "describe", "evaluate_profile"]
+
+Observed: TypeAlias = tuple[Truth, str]
+_LEVELS = {"absent": 0, "low": 1, "normal": 2, "high": 3}
+_RAW_ASSAYS = ("ihc", "h_score", "z_score", "fold_change", "tpm")
+DEFAULT_INDICATOR = {
+    "avoid": "critical",
+    "use_alternative": "warning",
+    "reduce_dose": "warning",
+    "increase_dose": "warning",
+    "caution": "warning",
+    "monitor": "info",
+    "consider": "info",
+    "standard_dosing": "info",
+    "informative": "info",
+}
+_AGAINST_USE = frozenset({"avoid", "use_alternative"})
+_FOR_USE = frozenset({"standard_dosing", "increase_dose", "consider"})
+_DOSE = frozenset({"standard_dosing", "reduce_dose", "increase_dose"})
+
+
+def _contradict(a: str, b: str) -> bool:
+    if (a in _AGAINST_USE and b in _FOR_USE) or (b in _AGAINST_USE and a in _FOR_USE):
+        return True
+    return a != b and a in _DOSE and b in _DOSE
+
+
+# ------------------------------------------------------------------ facts of one profile
+class _Facts:
+    """A profile normalized once for evaluation, with a per-evaluation leaf memo."""
+
+    def __init__(self, profile: Profile, knowledge: Knowledge, cache: dict[object, object]) -> None:
+        self.profile = profile
+        self.knowledge = knowledge
+        self.warnings: set[str] = set()
+        self.memo: dict[object, Observed] = {}
+        self.phenotypes: dict[str, GenePhenotype] = {}
+        for gene, result in profile.germline.items():
+            key: tuple[str, GeneResult] | None = (gene, result)
+            try:
+                cached = cache.get(key)
+            except TypeError:  # unhashable (dict-valued) result: compute without caching
+                cached, key = None, None
+            if not isinstance(cached, GenePhenotype):
+                cached = call_phenotype(gene, result, knowledge)
+                if key is not None:
+                    cache[key] = cached
+            self.phenotypes[gene] = cached
+            if gene not in knowledge.genes:
+                self.warnings.add(f"germline gene '{gene}' is not in pgx's gene table")
+        tumor = profile.tumor
+        self.somatic: dict[str, list[SomaticVariant]] | None = None
+        if tumor is not None and tumor.variants is not None:
+            self.somatic = {}
+            for variant in tumor.variants:
+                self.somatic.setdefault(variant.gene, []).append(variant)
+        clinical = profile.clinical
+        if clinical is not None:
+            names = list(clinical.medications or ()) + [t.drug for t in clinical.therapies or ()]
+            for name in names:
+                if name.lower() not in knowledge.drugs:
+                    self.warnings.add(
+                        f"drug '{name}' is not in pgx's drug table: class-based rules treat "
+                        "it as possibly in any class"
+                    )
+
+    def leaf(self, leaf: object, fn: Callable[[_Facts, object], Observed]) -> Truth:
+        found = self.memo.get(leaf)
+        if found is None:
+            found = fn(self, leaf)
+            self.memo[leaf] = found
+        return found[0]
+
+
+def _bounds(value: float, low: float | None, high: float | None) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def _gene(facts: _Facts, gene: str) -> GeneResult | None:
+    return facts.profile.germline.get(gene)
+
+
+# ------------------------------------------------------------------ germline leaves
+def _phenotype(facts: _Facts, leaf: rs.PhenotypeLeaf) -> Observed:
+    called = facts.phenotypes.get(leaf.gene)
+    if called is None:
+        return Truth.UNKNOWN, "not tested"
+    if called.phenotype is None or called.phenotype == "Indeterminate":
+        return Truth.UNKNOWN, f"no phenotype: {called.reason or called.status}"
+    seen = called.phenotype + (f" (from {called.diplotype})" if called.diplotype else "")
+    return Truth.of(called.phenotype in leaf.in_), seen
+
+
+def _diplotype_key(text: str) -> tuple[str, ...]:
+    return tuple(sorted(part.strip() for part in text.split("/")))
+
+
+def _diplotype(facts: _Facts, leaf: rs.DiplotypeLeaf) -> Observed:
+    result = _gene(facts, leaf.gene)
+    if result is None or result.diplotype is None:
+        return Truth.UNKNOWN, "no diplotype"
+    wanted = {_diplotype_key(d) for d in leaf.in_}
+    return Truth.of(_diplotype_key(result.diplotype) in wanted), result.diplotype
+
+
+def _strip_gene(allele: str, gene: str) -> str:
+    return allele[len(gene) :] if allele.startswith(gene) else allele
+
+
+def _allele(facts: _Facts, leaf: rs.AlleleLeaf) -> Observed:
+    result = _gene(facts, leaf.gene)
+    if result is None:
+        return Truth.UNKNOWN, "not tested"
+    if result.alleles is not None:
+        typed: tuple[str, ...] | None = tuple(_strip_gene(a, leaf.gene) for a in result.alleles)
+    elif result.diplotype is not None:
+        typed = allele_names(result.diplotype)
+    else:
+        typed = None
+    if typed is None:
+        return Truth.UNKNOWN, "no alleles typed"
+    want = leaf.carries
+    ambiguous = False
+    for allele in typed:
+        if allele == want or allele.startswith(want + ":"):
+            return Truth.TRUE, "/".join(typed)
+        if want.startswith(allele + ":"):
+            ambiguous = True  # typed at lower resolution than the rule asks
+    return (Truth.UNKNOWN if ambiguous else Truth.FALSE), "/".join(typed)
+
+
+def _activity(facts: _Facts, leaf: rs.ActivityScoreLeaf) -> Observed:
+    called = facts.phenotypes.get(leaf.gene)
+    if called is None:
+        return Truth.UNKNOWN, "not tested"
+    if called.activity_score is None:
+        return Truth.UNKNOWN, f"no activity score: {called.reason or called.status}"
+    score = called.activity_score
+    return Truth.of(_bounds(score, leaf.at_least, leaf.at_most)), f"activity score {score:g}"
+
+
+def _genotype_key(text: str) -> tuple[str, ...] | None:
+    parts = text.replace("|", "/").split("/")
+    if len(parts) != 2 or any(p.strip() in ("", ".") for p in parts):
+        return None
+    return tuple(sorted(p.strip().upper() for p in parts))
+
+
+def _variant(facts: _Facts, leaf: rs.VariantLeaf) -> Observed:
+    result = _gene(facts, leaf.gene)
+    if result is None or result.variants is None or leaf.rsid not in result.variants:
+        return Truth.UNKNOWN, f"{leaf.rsid} not genotyped"
+    seen = result.variants[leaf.rsid]
+    key = _genotype_key(seen)
+    if key is None:
+        return Truth.UNKNOWN, f"{leaf.rsid} {seen} (no call)"
+    wanted = {_genotype_key(g) for g in leaf.genotype}
+    return Truth.of(key in wanted), f"{leaf.rsid} {seen}"
+
+
+def _germline_variant(facts: _Facts, leaf: rs.GermlineVariantLeaf) -> Observed:
+    result = _gene(facts, leaf.gene)
+    if result is None or result.findings is None:
+        return Truth.UNKNOWN, "not tested"
+    hits = [f for f in result.findings if f.classification in leaf.classification]
+    if hits:
+        return Truth.TRUE, ", ".join(f"{f.variant} ({f.classification})" for f in hits)
+    shown = ", ".join(f"{f.variant} ({f.classification})" for f in result.findings)
+    return Truth.FALSE, shown or "tested, no variants reported"
+
+
+# ------------------------------------------------------------------ tumor leaves
+def _classes_of(knowledge: Knowledge, gene: str, variant: SomaticVariant) -> set[str] | None:
+    """Classes a variant belongs to; ``None`` if the tables cannot decide."""
+    if variant.protein is None:
+        return None
+    parsed = parse_protein(variant.protein)
+    if parsed is None:
+        return None
+    ref, pos, kind = parsed
+    if kind == "other":
+        return set()  # synonymous: no functional class
+    protein = normalize_protein(variant.protein)
+    exon = _exon_of(knowledge, gene, variant, pos)
+    found: set[str] = set()
+    entries = [c for c in knowledge.somatic_classes if c.gene == gene]
+    for entry in entries:
+        codons = {c.upper() for c in entry.codons}
+        proteins = {normalize_protein(p) for p in entry.proteins}
+        if (
+            f"{ref}{pos}" in codons
+            or protein in proteins
+            or any(et.exon == exon and et.type == kind for et in entry.exon_types)
+        ):
+            found.add(entry.class_)
+    return found or None
+
+
+def _exon_of(
+    knowledge: Knowledge, gene: str, variant: SomaticVariant, position: int | None
+) -> int | None:
+    if variant.exon is not None:
+        return variant.exon
+    if position is None:
+        return None
+    for exon, (start, end) in knowledge.exons.get(gene, {}).items():
+        if start <= position <= end:
+            return int(exon)
+    return None
+
+
+def _somatic_match(knowledge: Knowledge, leaf: rs.SomaticLeaf, variant: SomaticVariant) -> Truth:
+    parsed = parse_protein(variant.protein) if variant.protein else None
+    checks: list[Truth] = []
+    if leaf.protein is not None:
+        if variant.protein is None:
+            checks.append(Truth.UNKNOWN)
+        else:
+            wanted = {normalize_protein(p) for p in leaf.protein}
+            checks.append(Truth.of(normalize_protein(variant.protein) in wanted))
+    if leaf.codon is not None:
+        if parsed is None:
+            checks.append(Truth.UNKNOWN)
+        else:
+            checks.append(Truth.of(f"{parsed[0]}{parsed[1]}" in {c.upper() for c in leaf.codon}))
+    if leaf.exon is not None:
+        exon = _exon_of(knowledge, leaf.gene, variant, parsed[1] if parsed else None)
+        checks.append(Truth.UNKNOWN if exon is None else Truth.of(exon == leaf.exon))
+    if leaf.type is not None:
+        checks.append(Truth.UNKNOWN if parsed is None else Truth.of(parsed[2] in leaf.type))
+    if leaf.class_ is not None:
+        classes = _classes_of(knowledge, leaf.gene, variant)
+        checks.append(
+            Truth.UNKNOWN if classes is None else Truth.of(bool(classes & set(leaf.class_)))
+        )
+    return all_of(checks)
+
+
+def _somatic(facts: _Facts, leaf: rs.SomaticLeaf) -> Observed:
+    tumor = facts.profile.tumor
+    if facts.somatic is None or tumor is None:
+        return Truth.UNKNOWN, "tumor not sequenced"
+    if tumor.sequenced_genes is not None and leaf.gene not in tumor.sequenced_genes:
+        return Truth.UNKNOWN, f"{leaf.gene} not on the sequenced panel"
+    variants = facts.somatic.get(leaf.gene, [])
+    if not variants:
+        return Truth.FALSE, f"no {leaf.gene} variant found"
+    truth = any_of(_somatic_match(facts.knowledge, leaf, v) for v in variants)
+    shown = ", ".join(f"{leaf.gene} {v.protein or v.hgvsc or '?'}" for v in variants)
+    return truth, shown
+
+
+def _copy_number(facts: _Facts, leaf: rs.CopyNumberLeaf) -> Observed:
+    tumor = facts.profile.tumor
+    if tumor is None or tumor.copy_number is None:
+        return Truth.UNKNOWN, "copy number not assessed"
+    calls = [c for c in tumor.copy_number if c.gene == leaf.gene]
+    if not calls:
+        return Truth.FALSE, f"no {leaf.gene} copy-number change"
+    shown = ", ".join(f"{c.gene} {c.status}" for c in calls)
+    return Truth.of(any(c.status in leaf.status for c in calls)), shown
+
+
+def _fusion(facts: _Facts, leaf: rs.FusionLeaf) -> Observed:
+    tumor = facts.profile.tumor
+    if tumor is None or tumor.fusions is None:
+        return Truth.UNKNOWN, "fusions not assessed"
+    hits = []
+    for fusion in tumor.fusions:
+        genes = {fusion.gene, fusion.partner}
+        if leaf.gene in genes:
+            other = fusion.partner if fusion.gene == leaf.gene else fusion.gene
+            hits.append((fusion, other))
+    if not hits:
+        return Truth.FALSE, f"no {leaf.gene} fusion"
+    shown = ", ".join(f"{f.gene}::{f.partner or '?'}" for f, _ in hits)
+    if leaf.partner is None:
+        return Truth.TRUE, shown
+    truths = [
+        Truth.UNKNOWN if other is None else Truth.of(other in leaf.partner) for _, other in hits
+    ]
+    return any_of(truths), shown
+
+
+def expression_level(
+    knowledge: Knowledge, gene: str, expression: Expression
+) -> tuple[str | None, str, list[str]]:
+    """The ordinal level of one gene's expression, what was read, and any warnings."""
+    levels: dict[str, str] = {}
+    warnings: list[str] = []
+    seen: list[str] = []
+    if expression.level is not None:
+        levels["level"] = expression.level
+        seen.append(f"level {expression.level}")
+    for assay in _RAW_ASSAYS:
+        raw = getattr(expression, assay)
+        if raw is None:
+            continue
+        seen.append(f"{assay} {raw}")
+        cut = knowledge.cutpoints.get((gene, assay))
+        if cut is None:
+            warnings.append(f"no {assay} cut-point for {gene}: its expression level is unknown")
+            continue
+        if cut.categories is not None:
+            key = str(raw).strip()
+            level = cut.categories.get(key)
+            if level is None:
+                warnings.append(f"{gene} {assay} value '{raw}' is not a category of the cut-point")
+                continue
+        else:
+            level = None
+            for cut_bin in cut.bins or ():
+                if cut_bin.below is None or float(raw) < cut_bin.below:
+                    level = cut_bin.level
+                    break
+            if level is None:
+                continue
+        levels[assay] = level
+    distinct = set(levels.values())
+    shown = "; ".join(seen) or "no measurement"
+    if len(distinct) > 1:
+        warnings.append(f"{gene} expression measurements disagree ({shown}): level unknown")
+        return None, shown, warnings
+    if not distinct:
+        return None, shown, warnings
+    (called,) = distinct
+    if called == "equivocal":
+        return None, f"{shown} (equivocal)", warnings
+    return called, shown, warnings
+
+
+def _expression(facts: _Facts, leaf: rs.ExpressionLeaf) -> Observed:
+    tumor = facts.profile.tumor
+    if tumor is None or tumor.expression is None or leaf.gene not in tumor.expression:
+        return Truth.UNKNOWN, "not measured"
+    level, shown, warnings = expression_level(
+        facts.knowledge, leaf.gene, tumor.expression[leaf.gene]
+    )
+    facts.warnings.update(warnings)
+    if level is None:
+        return Truth.UNKNOWN, shown
+    rank = _LEVELS[level]
+    if leaf.at_least is not None:
+        ok = rank >= _LEVELS[leaf.at_least]
+    elif leaf.at_most is not None:
+        ok = rank <= _LEVELS[leaf.at_most]
+    else:
+        ok = level in (leaf.in_ or ())
+    return Truth.of(ok), f"{shown} → {level}"
+
+
+def _biomarker(facts: _Facts, leaf: rs.BiomarkerLeaf) -> Observed:
+    tumor = facts.profile.tumor
+    if tumor is None or tumor.biomarkers is None or leaf.name not in tumor.biomarkers:
+        return Truth.UNKNOWN, "not measured"
+    value = tumor.biomarkers[leaf.name]
+    if leaf.in_ is not None:
+        wanted = {v.casefold() for v in leaf.in_}
+        return Truth.of(str(value).casefold() in wanted), f"{leaf.name} {value}"
+    if isinstance(value, str):
+        return Truth.UNKNOWN, f"{leaf.name} {value} (not a number)"
+    return Truth.of(_bounds(value, leaf.at_least, leaf.at_most)), f"{leaf.name} {value:g}"
+
+
+def _cancer_type(facts: _Facts, leaf: rs.CancerTypeLeaf) -> Observed:
+    tumor = facts.profile.tumor
+    if tumor is None or tumor.cancer_type is None:
+        return Truth.UNKNOWN, "cancer type not given"
+    code = tumor.cancer_type.code
+    lineage = facts.knowledge.cancer_lineage(code)
+    if lineage is None:
+        facts.warnings.add(f"cancer type '{code}' is not in pgx's OncoTree table")
+        return Truth.UNKNOWN, f"{code} (unknown code)"
+    return Truth.of(any(c in lineage for c in leaf.in_)), code
+
+
+# ------------------------------------------------------------------ clinical leaves
+def _diagnosis(facts: _Facts, leaf: rs.DiagnosisLeaf) -> Observed:
+    clinical = facts.profile.clinical
+    if clinical is None or clinical.diagnoses is None:
+        return Truth.UNKNOWN, "diagnoses not given"
+    codes = [d.code for d in clinical.diagnoses if d.system == leaf.system]
+    hit = any(c.upper().startswith(w.upper()) for c in codes for w in leaf.code)
+    return Truth.of(hit), ", ".join(codes) or f"no {leaf.system} diagnoses"
+
+
+def _drug_matches(
+    knowledge: Knowledge, name: str, drugs: tuple[str, ...] | None, classes: tuple[str, ...] | None
+) -> Truth:
+    key = name.lower()
+    if drugs is not None:
+        return Truth.of(key in drugs)
+    if key not in knowledge.drugs:
+        return Truth.UNKNOWN
+    return Truth.of(bool(knowledge.classes_of(key) & set(classes or ())))
+
+
+def _medication(facts: _Facts, leaf: rs.MedicationLeaf) -> Observed:
+    clinical = facts.profile.clinical
+    if clinical is None or clinical.medications is None:
+        return Truth.UNKNOWN, "medications not given"
+    meds = clinical.medications
+    truth = any_of(_drug_matches(facts.knowledge, m, leaf.drug, leaf.class_) for m in meds)
+    return truth, ", ".join(meds) or "no current medications"
+
+
+def _therapy(facts: _Facts, leaf: rs.TherapyLeaf) -> Observed:
+    clinical = facts.profile.clinical
+    if clinical is None or clinical.therapies is None:
+        return Truth.UNKNOWN, "prior therapies not given"
+    truths = []
+    for therapy in clinical.therapies:
+        drug_truth = _drug_matches(facts.knowledge, therapy.drug, leaf.drug, leaf.class_)
+        if leaf.outcome is None:
+            truths.append(drug_truth)
+        elif therapy.outcome is None:
+            truths.append(all_of([drug_truth, Truth.UNKNOWN]))
+        else:
+            truths.append(all_of([drug_truth, Truth.of(therapy.outcome in leaf.outcome)]))
+    shown = ", ".join(f"{t.drug} ({t.outcome or 'outcome unknown'})" for t in clinical.therapies)
+    return any_of(truths), shown or "no prior therapies"
+
+
+def _lab(facts: _Facts, leaf: rs.LabLeaf) -> Observed:
+    clinical = facts.profile.clinical
+    if clinical is None or clinical.labs is None or leaf.name not in clinical.labs:
+        return Truth.UNKNOWN, "not measured"
+    lab = clinical.labs[leaf.name]
+    units = facts.knowledge.labs[leaf.name].units
+    if lab.unit not in units:
+        facts.warnings.add(f"lab {leaf.name} unit '{lab.unit}' is not one pgx can convert")
+        return Truth.UNKNOWN, f"{lab.value:g} {lab.unit} (unknown unit)"
+    value = lab.value * units[lab.unit] / units[leaf.unit]
+    return Truth.of(_bounds(value, leaf.at_least, leaf.at_most)), f"{lab.value:g} {lab.unit}"
+
+
+_EVALUATORS: Mapping[type[object], Callable[[_Facts, object], Observed]] = {
+    rs.PhenotypeLeaf: _phenotype,  # type: ignore[dict-item]
+    rs.DiplotypeLeaf: _diplotype,  # type: ignore[dict-item]
+    rs.AlleleLeaf: _allele,  # type: ignore[dict-item]
+    rs.ActivityScoreLeaf: _activity,  # type: ignore[dict-item]
+    rs.VariantLeaf: _variant,  # type: ignore[dict-item]
+    rs.GermlineVariantLeaf: _germline_variant,  # type: ignore[dict-item]
+    rs.SomaticLeaf: _somatic,  # type: ignore[dict-item]
+    rs.CopyNumberLeaf: _copy_number,  # type: ignore[dict-item]
+    rs.FusionLeaf: _fusion,  # type: ignore[dict-item]
+    rs.ExpressionLeaf: _expression,  # type: ignore[dict-item]
+    rs.BiomarkerLeaf: _biomarker,  # type: ignore[dict-item]
+    rs.CancerTypeLeaf: _cancer_type,  # type: ignore[dict-item]
+    rs.DiagnosisLeaf: _diagnosis,  # type: ignore[dict-item]
+    rs.MedicationLeaf: _medication,  # type: ignore[dict-item]
+    rs.TherapyLeaf: _therapy,  # type: ignore[dict-item]
+    rs.LabLeaf: _lab,  # type: ignore[dict-item]
+}
+
+
+# ------------------------------------------------------------------ words and paths
+def _one_of(values: Iterable[str]) -> str:
+    items = list(values)
+    return items[0] if len(items) == 1 else "one of " + ", ".join(items)
+
+
+def _range(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"between {low:g} and {high:g}"
+    return f"at least {low:g}" if low is not None else f"at most {high:g}"
+
+
+def describe(cond: rs.Condition) -> str:
+    """A condition in words, e.g. ``CYP2C19 phenotype is Poor Metabolizer``."""
+    if isinstance(cond, rs.AllOf):
+        return "(" + " and ".join(describe(p) for p in cond.parts) + ")"
+    if isinstance(cond, rs.AnyOf):
+        return "(" + " or ".join(describe(p) for p in cond.parts) + ")"
+    if isinstance(cond, rs.Not):
+        return f"not {describe(cond.part)}"
+    return _describe_leaf(cond)
+
+
+def _describe_leaf(leaf: rs.Leaf) -> str:
+    match leaf:
+        case rs.PhenotypeLeaf(gene, in_):
+            return f"{gene} phenotype is {_one_of(in_)}"
+        case rs.DiplotypeLeaf(gene, in_):
+            return f"{gene} diplotype is {_one_of(in_)}"
+        case rs.AlleleLeaf(gene, carries):
+            return f"carries {gene}{carries}"
+        case rs.ActivityScoreLeaf(gene, low, high):
+            return f"{gene} activity score is {_range(low, high)}"
+        case rs.VariantLeaf(gene, rsid, genotype):
+            return f"{gene} {rsid} genotype is {_one_of(genotype)}"
+        case rs.GermlineVariantLeaf(gene, classification):
+            return f"a germline {gene} variant classified {' or '.join(classification)}"
+        case rs.SomaticLeaf():
+            return _describe_somatic(leaf)
+        case rs.CopyNumberLeaf(gene, status):
+            return f"{gene} {_one_of(status)}"
+        case rs.FusionLeaf(gene, partner):
+            return f"{gene} fusion" + (f" with {_one_of(partner)}" if partner else "")
+        case rs.ExpressionLeaf(gene, at_least, at_most, in_):
+            if at_least is not None:
+                return f"{gene} expression is at least {at_least}"
+            if at_most is not None:
+                return f"{gene} expression is at most {at_most}"
+            return f"{gene} expression is {_one_of(in_ or ())}"
+        case rs.BiomarkerLeaf(name, in_, low, high):
+            return f"{name} is {_one_of(in_) if in_ else _range(low, high)}"
+        case rs.CancerTypeLeaf(in_):
+            return f"cancer type is {_one_of(in_)} (OncoTree, or a subtype)"
+        case rs.DiagnosisLeaf(code, system):
+            return f"diagnosis {_one_of(code)} ({system})"
+        case rs.MedicationLeaf(drug, class_):
+            return f"currently takes {_drugs_words(drug, class_)}"
+        case rs.TherapyLeaf(drug, class_, outcome):
+            return f"prior therapy with {_drugs_words(drug, class_)}" + (
+                f" ending in {' or '.join(outcome)}" if outcome else ""
+            )
+        case rs.LabLeaf(name, unit, low, high):
+            return f"{name} is {_range(low, high)} {unit}"
+    raise TypeError(leaf)  # pragma: no cover - every leaf kind is matched above
+
+
+def _drugs_words(drugs: tuple[str, ...] | None, classes: tuple[str, ...] | None) -> str:
+    if drugs:
+        return " or ".join(drugs)
+    return "a drug of class " + " or ".join(classes or ())
+
+
+def _describe_somatic(leaf: rs.SomaticLeaf) -> str:
+    bits = []
+    if leaf.class_:
+        bits.append(f"{_one_of(leaf.class_)}")
+    if leaf.type:
+        bits.append(_one_of(leaf.type))
+    text = f"{leaf.gene} {' '.join(bits)} somatic variant".replace("  ", " ")
+    if leaf.protein:
+        text += f" {_one_of(leaf.protein)}"
+    if leaf.codon:
+        text += f" at codon {_one_of(leaf.codon)}"
+    if leaf.exon is not None:
+        text += f" in exon {leaf.exon}"
+    return text
+
+
+def leaf_path(leaf: rs.Leaf) -> str:
+    """The profile path a leaf reads."""
+    match leaf:
+        case (
+            rs.PhenotypeLeaf()
+            | rs.DiplotypeLeaf()
+            | rs.AlleleLeaf()
+            | rs.ActivityScoreLeaf()
+            | rs.GermlineVariantLeaf()
+        ):
+            return f"germline.{leaf.gene}"
+        case rs.VariantLeaf(gene, rsid):
+            return f"germline.{gene}.variants.{rsid}"
+        case rs.SomaticLeaf():
+            return "tumor.variants"
+        case rs.CopyNumberLeaf():
+            return "tumor.copy_number"
+        case rs.FusionLeaf():
+            return "tumor.fusions"
+        case rs.ExpressionLeaf(gene):
+            return f"tumor.expression.{gene}"
+        case rs.BiomarkerLeaf(name):
+            return f"tumor.biomarkers.{name}"
+        case rs.CancerTypeLeaf():
+            return "tumor.cancer_type"
+        case rs.DiagnosisLeaf():
+            return "clinical.diagnoses"
+        case rs.MedicationLeaf():
+            return "clinical.medications"
+        case rs.TherapyLeaf():
+            return "clinical.therapies"
+        case rs.LabLeaf(name):
+            return f"clinical.labs.{name}"
+    raise TypeError(leaf)  # pragma: no cover - every leaf kind is matched above
+
+
+def leaves_of(cond: rs.Condition) -> list[rs.Leaf]:
+    """Distinct leaves of a condition, in reading order."""
+    out: list[rs.Leaf] = []
+
+    def walk(c: rs.Condition) -> None:
+        if isinstance(c, rs.AllOf | rs.AnyOf):
+            for part in c.parts:
+                walk(part)
+        elif isinstance(c, rs.Not):
+            walk(c.part)
+        elif c not in out:
+            out.append(c)
+
+    walk(cond)
+    return out
+
+
+def _residual(cond: rs.Condition, memo: Mapping[object, Observed]) -> str | None:
+    """What is still undecided in ``cond`` (``None`` where it is decided)."""
+    if isinstance(cond, rs.AllOf | rs.AnyOf):
+        parts = [
+            r
+            for p in cond.parts
+            if _truth(p, memo) is Truth.UNKNOWN and (r := _residual(p, memo)) is not None
+        ]
+        if not parts:
+            return None
+        joiner = " and " if isinstance(cond, rs.AllOf) else " or "
+        return parts[0] if len(parts) == 1 else "(" + joiner.join(parts) + ")"
+    if isinstance(cond, rs.Not):
+        inner = _residual(cond.part, memo)
+        return None if inner is None else f"not {inner}"
+    return _describe_leaf(cond) if memo[cond][0] is Truth.UNKNOWN else None
+
+
+def _truth(cond: rs.Condition, memo: Mapping[object, Observed]) -> Truth:
+    if isinstance(cond, rs.AllOf):
+        return all_of(_truth(p, memo) for p in cond.parts)
+    if isinstance(cond, rs.AnyOf):
+        return any_of(_truth(p, memo) for p in cond.parts)
+    if isinstance(cond, rs.Not):
+        return not_(_truth(cond.part, memo))
+    return memo[cond][0]
+
+
+def _missing(cond: rs.Condition, memo: Mapping[object, Observed]) -> list[str]:
+    """Paths of the unknown leaves that still matter to the outcome."""
+    if isinstance(cond, rs.AllOf | rs.AnyOf):
+        out: list[str] = []
+        for part in cond.parts:
+            if _truth(part, memo) is Truth.UNKNOWN:
+                out.extend(_missing(part, memo))
+        return out
+    if isinstance(cond, rs.Not):
+        return _missing(cond.part, memo)
+    return [leaf_path(cond)] if memo[cond][0] is Truth.UNKNOWN else []
+
+
+# ------------------------------------------------------------------ compilation
+Predicate: TypeAlias = Callable[[_Facts], Truth]
+
+
+def _compile(cond: rs.Condition) -> Predicate:
+    if isinstance(cond, rs.AllOf):
+        parts = tuple(_compile(p) for p in cond.parts)
+        # every part is evaluated (no short circuit) so the trace is complete
+        return lambda facts: all_of([p(facts) for p in parts])
+    if isinstance(cond, rs.AnyOf):
+        parts = tuple(_compile(p) for p in cond.parts)
+        return lambda facts: any_of([p(facts) for p in parts])
+    if isinstance(cond, rs.Not):
+        inner = _compile(cond.part)
+        return lambda facts: not_(inner(facts))
+    fn = _EVALUATORS[type(cond)]
+    leaf = cond
+    return lambda facts: facts.leaf(leaf, fn)
+
+
+class RuleOutcome:
+    """One rule's result for one profile (used by `pgx explain` and `pgx test`)."""
+
+    def __init__(self, rule: rs.Rule, truth: Truth, facts: _Facts) -> None:
+        self.rule = rule
+        self.truth = truth
+        self.trace = tuple(
+            TraceEntry(leaf_path(leaf), facts.memo[leaf][1], _describe_leaf(leaf),
+                       facts.memo[leaf][0].value)
+            for leaf in leaves_of(rule.when)
+        )  # fmt: skip
+        self.missing: tuple[str, ...] = ()
+        self.would_fire_if = ""
+        if truth is Truth.UNKNOWN:
+            self.missing = tuple(dict.fromkeys(_missing(rule.when, facts.memo)))
+            self.would_fire_if = _residual(rule.when, facts.memo) or describe(rule.when)
+
+    @property
+    def outcome(self) -> str:
+        """``fires``, ``does_not_fire`` or ``indeterminate``."""
+        return {Truth.TRUE: "fires", Truth.FALSE: "does_not_fire"}.get(self.truth, "indeterminate")
+
+
+class CompiledRuleSet:
+    """A ruleset's rules compiled to predicates and indexed by drug."""
+
+    def __init__(self, ruleset: RuleSet) -> None:
+        self.ruleset = ruleset
+        self.all_rules = tuple((rule, _compile(rule.when)) for rule in ruleset.rules)
+        self.active = tuple((r, p) for r, p in self.all_rules if r.status == "active")
+        by_drug: dict[str, list[int]] = {}
+        for index, (rule, _) in enumerate(self.active):
+            regimen = rule.then.regimen
+            names = set(rule.drugs)
+            if regimen is not None:
+                names |= set(regimen.all_of or ()) | set(regimen.any_of or ())
+            for drug in names:
+                by_drug.setdefault(drug, []).append(index)
+        self.by_drug = {k: tuple(v) for k, v in by_drug.items()}
+        self.phenotype_cache: dict[object, object] = {}
+
+    def facts(self, profile: Profile) -> _Facts:
+        """Normalize a profile for evaluation."""
+        return _Facts(profile, self.ruleset.knowledge, self.phenotype_cache)
+
+    def outcome(self, profile: Profile, rule_id: str) -> RuleOutcome:
+        """Evaluate one rule (whatever its status) with its full trace."""
+        for rule, predicate in self.all_rules:
+            if rule.id == rule_id:
+                facts = self.facts(profile)
+                return RuleOutcome(rule, predicate(facts), facts)
+        raise KeyError(rule_id)
+
+
+def _finding(rule: rs.Rule, trace: tuple[TraceEntry, ...]) -> Finding:
+    then = rule.then
+    regimen = None
+    if then.regimen is not None:
+        regimen = Regimen(then.regimen.all_of, then.regimen.any_of)
+    return Finding(
+        rule_id=rule.id,
+        rule_version=rule.version,
+        action=then.action,
+        indicator=then.indicator or DEFAULT_INDICATOR[then.action],  # type: ignore[arg-type]
+        drugs=rule.drugs,
+        summary=then.summary,
+        evidence=Evidence(then.evidence.level, then.evidence.strength),
+        citations=then.citations,
+        because=trace,
+        title=rule.title,
+        regimen=regimen,
+        detail=then.detail,
+        against=tuple(Against(a.summary, a.citations) for a in then.against),
+    )
+
+
+def _timestamp(now: datetime | str | None) -> str:
+    if now is None:
+        return datetime.now(UTC).replace(microsecond=0).isoformat()
+    if isinstance(now, datetime):
+        return now.isoformat()
+    try:
+        return datetime.fromisoformat(now).isoformat()
+    except ValueError:
+        raise InputError(
+            [Problem("now", f"expected an ISO-8601 date-time, found {now!r}")]
+        ) from None
+
+
+def profile_sha256(profile: Profile) -> str:
+    """SHA-256 of the profile's canonical JSON (the same for YAML and JSON input)."""
+    from pgx._convert import converter  # noqa: PLC0415 - avoids an import cycle
+
+    text = json.dumps(converter.unstructure(profile), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def evaluate_profile(
+    profile: Profile,
+    ruleset: RuleSet,
+    *,
+    drugs: Iterable[str] | None = None,
+    now: datetime | str | None = None,
+    version: str,
+) -> Report:
+    """Evaluate every active rule (or those about ``drugs``) and build the report."""
+    compiled = ruleset.compiled
+    generated_at = _timestamp(now)
+    requested: tuple[str, ...] | None = None
+    if drugs is not None:
+        requested = tuple(sorted({d.lower() for d in drugs}))
+        unknown = [d for d in requested if d not in ruleset.knowledge.drugs]
+        if unknown:
+            raise InputError(
+                Problem(f"drugs[{i}]", f"unknown drug '{d}' (not in the drug table)")
+                for i, d in enumerate(unknown)
+            )
+        indices = sorted({i for d in requested for i in compiled.by_drug.get(d, ())})
+        candidates = [compiled.active[i] for i in indices]
+    else:
+        candidates = list(compiled.active)
+
+    facts = compiled.facts(profile)
+    fired: list[tuple[rs.Rule, Truth]] = []
+    undecided: list[rs.Rule] = []
+    for rule, predicate in candidates:
+        truth = predicate(facts)
+        if truth is Truth.TRUE:
+            fired.append((rule, truth))
+        elif truth is Truth.UNKNOWN:
+            undecided.append(rule)
+
+    hidden = {sid: rule.id for rule, _ in fired for sid in rule.supersedes}
+    findings = [
+        _finding(rule, RuleOutcome(rule, truth, facts).trace)
+        for rule, truth in fired
+        if rule.id not in hidden
+    ]
+    indeterminate = []
+    for rule in undecided:
+        if rule.id in hidden:
+            continue
+        outcome = RuleOutcome(rule, Truth.UNKNOWN, facts)
+        indeterminate.append(
+            Indeterminate(
+                rule.id,
+                rule.version,
+                rule.drugs,
+                rule.then.summary,
+                outcome.missing,
+                outcome.would_fire_if,
+                outcome.trace,
+            )
+        )
+    superseded = sorted(
+        (Superseded(rid, by) for rid, by in hidden.items() if rid in {r.id for r, _ in fired}
+         or rid in {r.id for r in undecided}),
+        key=lambda s: (s.rule_id, s.superseded_by),
+    )  # fmt: skip
+    return Report(
+        profile_id=profile.id,
+        generated_at=generated_at,
+        pgx_version=version,
+        ruleset=RulesetInfo(ruleset.name, ruleset.version, ruleset.sha256),
+        input_sha256=profile_sha256(profile),
+        phenotypes=dict(sorted(facts.phenotypes.items())),
+        findings=sort_findings(findings),
+        indeterminate=tuple(sorted(indeterminate, key=lambda i: i.rule_id)),
+        conflicts=_conflicts(findings),
+        superseded=tuple(superseded),
+        warnings=tuple(sorted(facts.warnings)),
+        drugs=requested,
+    )
+
+
+def _conflicts(findings: list[Finding]) -> tuple[Conflict, ...]:
+    by_drug: dict[str, list[Finding]] = {}
+    for finding in findings:
+        for drug in finding.drugs:
+            by_drug.setdefault(drug, []).append(finding)
+    out = []
+    for drug, group in sorted(by_drug.items()):
+        clashing = {
+            f.rule_id: f.action
+            for f in group
+            for g in group
+            if f is not g and _contradict(f.action, g.action)
+        }
+        if clashing:
+            ids = tuple(sorted(clashing))
+            out.append(Conflict(drug, ids, tuple(clashing[i] for i in ids)))
+    return tuple(out)

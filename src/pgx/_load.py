@@ -1,0 +1,539 @@
+"""Loading profiles, rule files and knowledge tables, with every problem located."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.resources
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pgx import ruleset as rs
+from pgx._convert import structure
+from pgx._yaml import Document, PathKey, format_path, read
+from pgx.errors import Problem, ProfileError, RuleFileError
+from pgx.knowledge import UNDETERMINED_FUNCTIONS, Cutpoint, Knowledge, KnowledgeFile, SomaticClass
+from pgx.phenotype import parse_diplotype
+from pgx.profile import Profile
+
+__all__ = ["bundled_rules_path", "default_ruleset", "load_profile", "load_ruleset"]
+
+T = TypeVar("T")
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9.-]*$")
+_CITATION = re.compile(
+    r"^(PMID:\d+|DOI:10\.\S+/\S+|NCT:NCT\d{8}|PMCID:PMC\d+|FDA:.+\d{4}.*|GUIDELINE:.+\d{4}.*)$"
+)
+_NO_CALLS = frozenset({".", "./.", "NA", "n/a", "no call", "No call", "No Call"})
+
+
+def bundled_rules_path() -> Path:
+    """The directory of the rules shipped with pgx."""
+    return Path(str(importlib.resources.files("pgx").joinpath("rules")))
+
+
+# ------------------------------------------------------------------ profiles
+def _profile_checks(profile: Profile) -> Iterator[tuple[PathKey, str]]:
+    for gene, result in profile.germline.items():
+        dip = result.diplotype
+        if dip is not None and dip.strip() not in _NO_CALLS and parse_diplotype(dip) is None:
+            yield (
+                ("germline", gene, "diplotype"),
+                f"expected a diplotype such as '*1/*2', found {dip!r}",
+            )
+        for rsid, genotype in (result.variants or {}).items():
+            parts = genotype.replace("|", "/").split("/")
+            if len(parts) != 2 or not all(p.strip() for p in parts):
+                yield (
+                    ("germline", gene, "variants", rsid),
+                    f"expected a genotype such as 'C/T', found {genotype!r}",
+                )
+        if result == type(result)():
+            yield ("germline", gene), "empty gene entry: give a diplotype, phenotype or result"
+
+
+def _structure_profile(data: object, doc: Document | None, source: str) -> Profile:
+    profile, errors = structure(data, Profile)
+    if profile is not None:
+        errors = list(_profile_checks(profile))
+    if errors or profile is None:
+        raise ProfileError(_problems(errors, doc, source))
+    return profile
+
+
+def _problems(
+    errors: list[tuple[PathKey, str]], doc: Document | None, source: str, prefix: PathKey = ()
+) -> list[Problem]:
+    out = []
+    for path, message in errors:
+        full = (*prefix, *path)
+        if doc is not None:
+            out.append(doc.problem(full, message))
+        else:
+            out.append(Problem(format_path(full), message, source))
+    return out
+
+
+def load_profile(source: str | os.PathLike[str] | Mapping[str, Any] | Profile) -> Profile:
+    """Load a patient profile from a ``.yaml``/``.yml``/``.json`` file or a mapping.
+
+    Raises:
+        ProfileError: listing every problem (unknown keys, wrong types, bad values), each
+            with its file, line and field path.
+    """
+    if isinstance(source, Profile):
+        return source
+    if isinstance(source, Mapping):
+        return _structure_profile(dict(source), None, "<mapping>")
+    path = Path(source)
+    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise ProfileError([Problem("$", "expected a .yaml, .yml or .json file", str(path))])
+    doc, problems = read(path)
+    if doc is None:
+        raise ProfileError(problems)
+    return _structure_profile(doc.data, doc, str(path))
+
+
+# ------------------------------------------------------------------ knowledge
+_SECTIONS = (
+    "genes",
+    "drug_classes",
+    "drugs",
+    "gene_phenotypes",
+    "cancer_types",
+    "exons",
+    "labs",
+    "biomarkers",
+)
+
+
+class _Merger:
+    def __init__(self) -> None:
+        self.tables: dict[str, dict[str, tuple[object, str]]] = {s: {} for s in _SECTIONS}
+        self.cutpoints: dict[tuple[str, str], tuple[Cutpoint, str]] = {}
+        self.somatic: list[SomaticClass] = []
+        self.files: list[tuple[KnowledgeFile, Document]] = []
+        self.problems: list[Problem] = []
+
+    def add(self, kf: KnowledgeFile, doc: Document) -> None:
+        self.files.append((kf, doc))
+        for section in _SECTIONS:
+            table = self.tables[section]
+            for key, value in getattr(kf, section).items():
+                if key in table and table[key][0] != value:
+                    self.problems.append(
+                        doc.problem(
+                            (section, key),
+                            f"'{key}' is already defined differently in {table[key][1]}",
+                        )
+                    )
+                table.setdefault(key, (value, doc.source))
+        for index, cut in enumerate(kf.expression_cutpoints):
+            key = (cut.gene, cut.assay)
+            if key in self.cutpoints and self.cutpoints[key][0] != cut:
+                self.problems.append(
+                    doc.problem(
+                        ("expression_cutpoints", index),
+                        f"{cut.gene} {cut.assay} cut-point already defined in "
+                        f"{self.cutpoints[key][1]}",
+                    )
+                )
+            self.cutpoints.setdefault(key, (cut, doc.source))
+        self.somatic.extend(c for c in kf.somatic_classes if c not in self.somatic)
+
+    def build(self) -> Knowledge:
+        def table(section: str) -> dict[str, Any]:
+            return {k: v for k, (v, _) in sorted(self.tables[section].items())}
+
+        return Knowledge(
+            genes=table("genes"),
+            drug_classes=table("drug_classes"),
+            drugs=table("drugs"),
+            gene_phenotypes=table("gene_phenotypes"),
+            cutpoints={k: v for k, (v, _) in sorted(self.cutpoints.items())},
+            cancer_types=table("cancer_types"),
+            exons=table("exons"),
+            somatic_classes=tuple(self.somatic),
+            labs=table("labs"),
+            biomarkers=table("biomarkers"),
+        )
+
+
+def _check_knowledge(
+    knowledge: Knowledge, files: list[tuple[KnowledgeFile, Document]]
+) -> list[Problem]:
+    out: list[Problem] = []
+    for kf, doc in files:
+        for name, drug in kf.drugs.items():
+            if name != name.lower():
+                out.append(doc.problem(("drugs", name), "drug names are lower-case"))
+            for i, cls in enumerate(drug.classes):
+                if cls not in knowledge.drug_classes:
+                    out.append(
+                        doc.problem(("drugs", name, "classes", i), f"unknown drug class '{cls}'")
+                    )
+        for name, dc in kf.drug_classes.items():
+            for i, parent in enumerate(dc.parents):
+                if parent not in knowledge.drug_classes:
+                    out.append(
+                        doc.problem(
+                            ("drug_classes", name, "parents", i), f"unknown drug class '{parent}'"
+                        )
+                    )
+        for gene, table in kf.gene_phenotypes.items():
+            if gene not in knowledge.genes:
+                out.append(doc.problem(("gene_phenotypes", gene), f"unknown gene '{gene}'"))
+            for allele, fn in table.alleles.items():
+                if (
+                    table.method == "activity_score"
+                    and fn.activity_value is None
+                    and fn.function not in UNDETERMINED_FUNCTIONS
+                ):
+                    out.append(
+                        doc.problem(
+                            ("gene_phenotypes", gene, "alleles", allele),
+                            "activity_value required (only uncertain/unknown function may omit it)",
+                        )
+                    )
+            for i, row in enumerate(table.phenotypes):
+                if (row.functions is None) != (table.method == "activity_score"):
+                    need = "at_least/at_most" if table.method == "activity_score" else "functions"
+                    out.append(
+                        doc.problem(
+                            ("gene_phenotypes", gene, "phenotypes", i),
+                            f"method {table.method} rows need {need}",
+                        )
+                    )
+        for i, cut in enumerate(kf.expression_cutpoints):
+            if cut.gene not in knowledge.genes:
+                out.append(
+                    doc.problem(("expression_cutpoints", i, "gene"), f"unknown gene '{cut.gene}'")
+                )
+            if (cut.categories is None) == (cut.bins is None):
+                out.append(
+                    doc.problem(("expression_cutpoints", i), "give exactly one of categories, bins")
+                )
+        for code, entry in kf.cancer_types.items():
+            if entry.parent is not None and entry.parent not in knowledge.cancer_types:
+                out.append(
+                    doc.problem(
+                        ("cancer_types", code, "parent"), f"unknown OncoTree code '{entry.parent}'"
+                    )
+                )
+        for i, sc in enumerate(kf.somatic_classes):
+            if sc.gene not in knowledge.genes:
+                out.append(doc.problem(("somatic_classes", i, "gene"), f"unknown gene '{sc.gene}'"))
+        for gene in kf.exons:
+            if gene not in knowledge.genes:
+                out.append(doc.problem(("exons", gene), f"unknown gene '{gene}'"))
+    return out
+
+
+# ------------------------------------------------------------------ rules
+class _RuleChecker:
+    """Checks every term a rule names against the knowledge tables."""
+
+    def __init__(self, knowledge: Knowledge, doc: Document) -> None:
+        self.k = knowledge
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def bad(self, path: PathKey, message: str) -> None:
+        self.problems.append(self.doc.problem(path, message))
+
+    def gene(self, gene: str, path: PathKey) -> bool:
+        if gene not in self.k.genes:
+            self.bad(path, f"unknown gene '{gene}'")
+            return False
+        return True
+
+    def drug(self, drug: str, path: PathKey) -> None:
+        if drug not in self.k.drugs:
+            self.bad(path, f"unknown drug '{drug}'")
+
+    def drug_class(self, name: str, path: PathKey) -> None:
+        if name not in self.k.drug_classes:
+            self.bad(path, f"unknown drug class '{name}'")
+
+    def rule(self, rule: rs.Rule, path: PathKey) -> None:
+        if not _RULE_ID.match(rule.id):
+            self.bad((*path, "id"), f"rule ids are lower-case kebab-case, found '{rule.id}'")
+        for i, drug in enumerate(rule.drugs):
+            self.drug(drug, (*path, "drugs", i))
+        if not rule.drugs:
+            self.bad((*path, "drugs"), "name at least one drug")
+        regimen = rule.then.regimen
+        if regimen is not None:
+            key = "all_of" if regimen.all_of is not None else "any_of"
+            for i, drug in enumerate(regimen.all_of or regimen.any_of or ()):
+                self.drug(drug, (*path, "then", "regimen", key, i))
+        if not rule.then.citations:
+            self.bad((*path, "then", "citations"), "at least one citation is required")
+        for i, citation in enumerate(rule.then.citations):
+            self.citation(citation, (*path, "then", "citations", i))
+        for j, against in enumerate(rule.then.against):
+            for i, citation in enumerate(against.citations):
+                self.citation(citation, (*path, "then", "against", j, "citations", i))
+        self.condition(rule.when, (*path, "when"))
+
+    def citation(self, citation: str, path: PathKey) -> None:
+        if not _CITATION.match(citation):
+            self.bad(
+                path,
+                f"expected PMID:<n>, DOI:10.x/y, NCT:NCT<8 digits>, PMCID:PMC<n>, "
+                f"FDA:<label and year> or GUIDELINE:<name and year>, found '{citation}'",
+            )
+
+    def condition(self, cond: rs.Condition, path: PathKey) -> None:
+        if isinstance(cond, rs.AllOf | rs.AnyOf):
+            key = "all" if isinstance(cond, rs.AllOf) else "any"
+            for i, part in enumerate(cond.parts):
+                self.condition(part, (*path, key, i))
+            return
+        if isinstance(cond, rs.Not):
+            self.condition(cond.part, (*path, "not"))
+            return
+        self.leaf(cond, (*path, rs.KEY_OF_LEAF[type(cond)]))
+
+    def leaf(self, leaf: rs.Leaf, path: PathKey) -> None:
+        gene = getattr(leaf, "gene", None)
+        if gene is not None and not self.gene(gene, (*path, "gene")):
+            return
+        match leaf:
+            case rs.PhenotypeLeaf(gene, in_):
+                terms = self.k.phenotype_terms(gene)
+                if not terms:
+                    self.bad((*path, "gene"), f"pgx has no phenotype table for {gene}")
+                for i, term in enumerate(in_):
+                    if terms and term not in terms:
+                        self.bad(
+                            (*path, "in", i),
+                            f"unknown {gene} phenotype '{term}' "
+                            f"(known: {', '.join(sorted(terms))})",
+                        )
+                    if term == "Indeterminate":
+                        self.bad(
+                            (*path, "in", i), "Indeterminate is never a phenotype a rule can match"
+                        )
+            case rs.ActivityScoreLeaf(gene):
+                table = self.k.gene_phenotypes.get(gene)
+                if table is None or table.method != "activity_score":
+                    self.bad((*path, "gene"), f"{gene} is not phenotyped by activity score")
+            case rs.SomaticLeaf(gene, exon=exon):
+                if exon is not None and str(exon) not in self.k.exons.get(gene, {}):
+                    self.bad((*path, "exon"), f"no exon {exon} of {gene} in the exon table")
+            case rs.FusionLeaf(_, partner):
+                for i, p in enumerate(partner or ()):
+                    self.gene(p, (*path, "partner", i))
+            case rs.BiomarkerLeaf(name, in_):
+                marker = self.k.biomarkers.get(name)
+                if marker is None:
+                    self.bad((*path, "name"), f"unknown biomarker '{name}'")
+                elif in_ is not None:
+                    for i, value in enumerate(in_):
+                        if marker.values is None or value not in marker.values:
+                            self.bad((*path, "in", i), f"'{value}' is not a value of {name}")
+            case rs.CancerTypeLeaf(in_):
+                for i, code in enumerate(in_):
+                    if code not in self.k.cancer_types:
+                        self.bad((*path, "in", i), f"unknown OncoTree code '{code}'")
+            case rs.MedicationLeaf(drug, class_) | rs.TherapyLeaf(drug, class_):
+                for i, d in enumerate(drug or ()):
+                    self.drug(d, (*path, "drug", i))
+                for i, c in enumerate(class_ or ()):
+                    self.drug_class(c, (*path, "class", i))
+            case rs.LabLeaf(name, unit):
+                lab = self.k.labs.get(name)
+                if lab is None:
+                    self.bad((*path, "name"), f"unknown lab '{name}'")
+                elif unit not in lab.units:
+                    self.bad((*path, "unit"), f"unit '{unit}' is not one of {', '.join(lab.units)}")
+            case _:
+                pass
+
+
+def _read_all(root: Path) -> tuple[list[tuple[Path, Document]], list[Problem]]:
+    if root.is_dir():
+        paths = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        if not paths:
+            return [], [Problem("$", "no .yaml rule files here", str(root))]
+    else:
+        paths = [root]
+    docs: list[tuple[Path, Document]] = []
+    problems: list[Problem] = []
+    for path in paths:
+        doc, found = read(path)
+        problems.extend(found)
+        if doc is not None:
+            docs.append((path, doc))
+    return docs, problems
+
+
+def _kind(doc: Document) -> str | None:
+    data = doc.data
+    if isinstance(data, dict):
+        for key in ("pgx_rules", "pgx_knowledge", "pgx_ruleset"):
+            if key in data:
+                return key
+    return None
+
+
+def _hash(entries: list[tuple[str, bytes]]) -> str:
+    digest = hashlib.sha256()
+    for name, content in sorted(entries):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+    return digest.hexdigest()
+
+
+@functools.cache
+def _bundled_knowledge_docs() -> tuple[
+    tuple[tuple[str, bytes], ...], tuple[tuple[KnowledgeFile, Document], ...]
+]:
+    root = bundled_rules_path()
+    entries = []
+    files = []
+    docs, problems = _read_all(root / "knowledge")
+    for path, doc in docs:
+        kf, errors = structure(doc.data, KnowledgeFile)
+        problems.extend(_problems(errors, doc, doc.source))
+        if kf is not None:
+            files.append((kf, doc))
+        entries.append((f"bundled:{path.relative_to(root).as_posix()}", path.read_bytes()))
+    if problems:
+        raise RuleFileError(problems)
+    return tuple(entries), tuple(files)
+
+
+def _check_rules(
+    rule_files: list[tuple[rs.RuleFile, Document]], knowledge: Knowledge, problems: list[Problem]
+) -> tuple[list[rs.Rule], dict[str, rs.RuleSource]]:
+    """Check every rule against the knowledge; appends what is wrong to ``problems``."""
+    rules: list[rs.Rule] = []
+    sources: dict[str, rs.RuleSource] = {}
+    for rf, doc in rule_files:
+        checker = _RuleChecker(knowledge, doc)
+        for index, rule in enumerate(rf.rules):
+            rpath: PathKey = ("rules", index)
+            if rule.id in sources:
+                first = sources[rule.id]
+                checker.bad(
+                    (*rpath, "id"),
+                    f"duplicate rule id '{rule.id}' (first in {first.file}:{first.line})",
+                )
+                continue
+            checker.rule(rule, rpath)
+            for t, test in enumerate(rule.tests):
+                _, errors = structure(test.profile, Profile)
+                problems.extend(_problems(errors, doc, doc.source, (*rpath, "tests", t, "profile")))
+            sources[rule.id] = rs.RuleSource(doc.source, doc.line_of(rpath), index)
+            rules.append(rule)
+        problems.extend(checker.problems)
+    for rule in rules:
+        for i, sid in enumerate(rule.supersedes):
+            if sid not in sources:
+                src = sources[rule.id]
+                problems.append(
+                    Problem(
+                        format_path(("rules", src.index, "supersedes", i)),
+                        f"unknown rule id '{sid}'",
+                        src.file,
+                        src.line,
+                    )
+                )
+    return rules, sources
+
+
+def load_ruleset(path: str | os.PathLike[str]) -> rs.RuleSet:
+    """Load, validate and hash a rule file or a directory of rule and knowledge files.
+
+    Knowledge tables found under ``path`` are merged over pgx's bundled tables, so a user's
+    rules can name every bundled gene, drug and term. Unknown keys, wrong types and unknown
+    terms are errors; all of them are reported together.
+
+    Raises:
+        RuleFileError: listing every problem with its file, line and field path.
+    """
+    root = Path(path)
+    if not root.exists():
+        raise RuleFileError([Problem("$", "no such file or directory", str(root))])
+    bundled = bundled_rules_path().resolve()
+    own_is_bundled = root.resolve() == bundled
+    docs, problems = _read_all(root)
+    merger = _Merger()
+    entries: list[tuple[str, bytes]] = []
+    if not own_is_bundled:
+        base_entries, base_files = _bundled_knowledge_docs()
+        entries.extend(base_entries)
+        for kf, doc in base_files:
+            merger.add(kf, doc)
+    rule_files: list[tuple[rs.RuleFile, Document]] = []
+    meta: dict[str, str] = {}
+    base = root if root.is_dir() else root.parent
+    for file_path, doc in docs:
+        entries.append((file_path.relative_to(base).as_posix(), file_path.read_bytes()))
+        kind = _kind(doc)
+        if kind == "pgx_knowledge":
+            kfile, errors = structure(doc.data, KnowledgeFile)
+            problems.extend(_problems(errors, doc, doc.source))
+            if kfile is not None:
+                merger.add(kfile, doc)
+        elif kind == "pgx_rules":
+            rf, errors = structure(doc.data, rs.RuleFile)
+            problems.extend(_problems(errors, doc, doc.source))
+            if rf is not None:
+                rule_files.append((rf, doc))
+                for key in ("name", "version"):
+                    value = getattr(rf, key)
+                    if value is not None:
+                        meta.setdefault(key, value)
+        elif kind == "pgx_ruleset":
+            problems.extend(_ruleset_meta(doc, meta))
+        else:
+            problems.append(
+                doc.problem(
+                    (),
+                    "not a pgx file: expected a top-level pgx_rules, pgx_knowledge "
+                    "or pgx_ruleset key",
+                )
+            )
+    problems.extend(merger.problems)
+    knowledge = merger.build()
+    problems.extend(_check_knowledge(knowledge, [(kf, d) for kf, d in merger.files]))
+    rules, sources = _check_rules(rule_files, knowledge, problems)
+    if problems:
+        raise RuleFileError(problems)
+    name = meta.get("name") or (root.stem if root.is_file() else root.name)
+    return rs.RuleSet(
+        name=name,
+        version=meta.get("version", "0"),
+        sha256=_hash(entries),
+        rules=tuple(rules),
+        knowledge=knowledge,
+        sources=sources,
+    )
+
+
+def _ruleset_meta(doc: Document, meta: dict[str, str]) -> list[Problem]:
+    data = doc.data
+    problems = []
+    allowed = {"pgx_ruleset", "name", "version", "description"}
+    for key in data:
+        if key not in allowed:
+            problems.append(doc.problem((key,), f"unknown key '{key}'"))
+    if data.get("pgx_ruleset") != 1:
+        problems.append(doc.problem(("pgx_ruleset",), "expected 1"))
+    for key in ("name", "version"):
+        if key in data:
+            if not isinstance(data[key], str):
+                problems.append(doc.problem((key,), "expected a string"))
+            else:
+                meta[key] = data[key]
+    return problems
+
+
+@functools.cache
+def default_ruleset() -> rs.RuleSet:
+    """The rules bundled with pgx (loaded once, then shared)."""
+    return load_ruleset(bundled_rules_path())

@@ -1,0 +1,169 @@
+"""Bounded YAML/JSON reading with a line for every field path.
+
+PyYAML's ``safe_load`` silently keeps the last of two equal keys and expands aliases without
+bound; both would lose or multiply data, so this module composes the node tree itself,
+refuses anchors, aliases and duplicate keys, enforces size limits, and records the line of
+every mapping key and list item for error messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from attrs import frozen
+
+from pgx.errors import Problem
+
+__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_ITEMS", "Document", "PathKey", "format_path", "parse"]
+
+#: Largest input file accepted, in bytes.
+MAX_BYTES = 16 * 1024 * 1024
+#: Deepest nesting of mappings and lists accepted.
+MAX_DEPTH = 64
+#: Most entries accepted in one mapping or list.
+MAX_ITEMS = 100_000
+
+PathKey = tuple[str | int, ...]
+
+
+def format_path(path: PathKey) -> str:
+    """Render a path tuple as ``$.a.b[2]``."""
+    out = "$"
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return out
+
+
+@frozen
+class Document:
+    """Parsed data plus the line of each path, for pointing at bad fields."""
+
+    data: Any
+    source: str
+    lines: dict[PathKey, int]
+
+    def line_of(self, path: PathKey) -> int | None:
+        """The line of ``path`` or of its nearest ancestor that has one."""
+        probe = tuple(path)
+        while probe:
+            if probe in self.lines:
+                return self.lines[probe]
+            probe = probe[:-1]
+        return self.lines.get((), None)
+
+    def problem(self, path: PathKey, message: str) -> Problem:
+        """A `Problem` located at ``path`` in this document."""
+        return Problem(format_path(path), message, self.source, self.line_of(path))
+
+
+class _InputTooLarge(Exception):
+    pass
+
+
+class _Refused(Exception):
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _build(
+    loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, lines: dict[PathKey, int], depth: int
+) -> Any:
+    line = node.start_mark.line + 1
+    if depth > MAX_DEPTH:
+        raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", line)
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_object(node, deep=True)
+        if not isinstance(value, str | int | float | bool | type(None)):
+            # timestamps, binary: keep the text so a string field still gets its value
+            value = node.value
+        return value
+    if isinstance(node, yaml.SequenceNode):
+        if len(node.value) > MAX_ITEMS:
+            raise _Refused(f"list longer than {MAX_ITEMS} items", line)
+        out_list = []
+        for index, child in enumerate(node.value):
+            lines[(*path, index)] = child.start_mark.line + 1
+            out_list.append(_build(loader, child, (*path, index), lines, depth + 1))
+        return out_list
+    if isinstance(node, yaml.MappingNode):
+        if len(node.value) > MAX_ITEMS:
+            raise _Refused(f"mapping with more than {MAX_ITEMS} keys", line)
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused("mapping keys must be plain scalars", key_node.start_mark.line + 1)
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, bool | type(None)) or not isinstance(key, str | int | float):
+                key = key_node.value
+            if not isinstance(key, str):
+                # genes, drugs and rsids are names: YAML reading `1` or `3.0` as a number
+                # would otherwise make the key unequal to what the author typed
+                key = key_node.value
+            if key in out:
+                raise _Refused(f"duplicate key '{key}'", key_node.start_mark.line + 1)
+            lines[(*path, key)] = key_node.start_mark.line + 1
+            out[key] = _build(loader, value_node, (*path, key), lines, depth + 1)
+        return out
+    raise _Refused("unsupported YAML node", line)  # pragma: no cover - PyYAML has three kinds
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A safe loader that refuses anchors and aliases (no 'billion laughs')."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused("YAML aliases are not accepted", line)
+        if getattr(event, "anchor", None) is not None:
+            raise _Refused("YAML anchors are not accepted", line)
+        return super().compose_node(parent, index)
+
+
+def parse(text: str | bytes, source: str) -> tuple[Document | None, list[Problem]]:
+    """Parse YAML (or JSON, a subset) text; returns the document or the problems found."""
+    if len(text) > MAX_BYTES:
+        return None, [Problem("$", f"input larger than {MAX_BYTES} bytes", source)]
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, [Problem("$", f"not UTF-8 text ({exc.reason})", source)]
+    try:
+        loader = _NoAliasLoader(text)
+    except yaml.YAMLError as exc:  # the reader rejects control characters up front
+        return None, [Problem("$", f"invalid YAML: {exc}", source)]
+    try:
+        node = loader.get_single_node()
+        lines: dict[PathKey, int] = {}
+        data = None if node is None else _build(loader, node, (), lines, 0)
+        if node is not None:
+            lines[()] = node.start_mark.line + 1
+    except _Refused as exc:
+        return None, [Problem("$", str(exc), source, exc.line)]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "invalid YAML"
+        return None, [Problem("$", f"invalid YAML: {what}", source, line)]
+    except (yaml.YAMLError, RecursionError) as exc:
+        return None, [Problem("$", f"invalid YAML: {exc}", source)]
+    finally:
+        loader.dispose()
+    return Document(data, source, lines), []
+
+
+def read(path: Path) -> tuple[Document | None, list[Problem]]:
+    """Read and parse a file, turning I/O failures into problems."""
+    source = str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return None, [Problem("$", f"file larger than {MAX_BYTES} bytes", source)]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem("$", f"cannot read file: {exc.strerror or exc}", source)]
+    return parse(raw, source)

@@ -1,0 +1,166 @@
+"""The ``pgx`` command: evaluate, lint, test and explain.
+
+Exit codes: 0 success; 1 the checks found problems (lint issues, failing rule tests);
+2 bad input (a readable message naming the file; never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pgx import default_ruleset, evaluate, load_profile, load_ruleset
+from pgx._lint import coverage, lint
+from pgx._markdown import render_trace
+from pgx._selftest import run_rule_tests
+from pgx.errors import PgxError
+from pgx.ruleset import RuleSet
+
+__all__ = ["main"]
+
+
+def _ruleset(path: str | None) -> RuleSet:
+    return default_ruleset() if path is None else load_ruleset(path)
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    report = evaluate(
+        load_profile(args.profile), _ruleset(args.rules), drugs=args.drug or None, now=args.now
+    )
+    sys.stdout.write(report.to_json() if args.format == "json" else report.to_markdown())
+    return 0
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    ruleset = _ruleset(args.path)
+    problems = lint(ruleset)
+    for problem in problems:
+        print(problem)
+    cov = coverage(ruleset)
+    print(f"{ruleset.name} {ruleset.version}: {cov.summary()}")
+    if args.verbose:
+        print("genes: " + ", ".join(cov.genes))
+        print("drugs: " + ", ".join(cov.drugs))
+    if problems:
+        print(f"{len(problems)} problem(s)")
+        return 1
+    print("ok")
+    return 0
+
+
+def _cmd_test(args: argparse.Namespace) -> int:
+    ruleset = _ruleset(args.path)
+    results = run_rule_tests(ruleset)
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        where = f"{r.file}:{r.line}" if r.line else r.file
+        print(f"FAIL {where}: {r.rule_id} / {r.name}: expected {r.expect}, got {r.got}")
+    seen: dict[str, set[str]] = {rule.id: set() for rule in ruleset.rules}
+    for r in results:
+        seen[r.rule_id].add(r.got)
+    counts = {
+        o: sum(o in s for s in seen.values()) for o in ("fires", "does_not_fire", "indeterminate")
+    }
+    total = len(seen)
+    print(
+        f"coverage: {total} rules; seen fires {counts['fires']}/{total}, does_not_fire "
+        f"{counts['does_not_fire']}/{total}, indeterminate {counts['indeterminate']}/{total}"
+    )
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    ruleset = _ruleset(args.rules)
+    profile = load_profile(args.profile)
+    try:
+        outcome = ruleset.compiled.outcome(profile, args.rule)
+    except KeyError:
+        print(f"pgx: no rule '{args.rule}' in {ruleset.name}", file=sys.stderr)
+        return 2
+    rule = outcome.rule
+    then = rule.then
+    strength = f", {then.evidence.strength}" if then.evidence.strength else ""
+    lines = [
+        f"# {rule.title or rule.id}",
+        "",
+        f"Patient: {profile.id or 'unnamed'}; rule `{rule.id}` v{rule.version} ({rule.status}).",
+        "",
+        f"**Outcome: {outcome.outcome.replace('_', ' ')}.**",
+        "",
+        "## Facts",
+        "",
+        *render_trace(outcome.trace),
+        "",
+        "## Rule",
+        "",
+        f"- Drugs: {', '.join(rule.drugs)}",
+        f"- Action when it fires: {then.action.replace('_', ' ')} — {then.summary}",
+        f"- Evidence level {then.evidence.level}{strength}",
+    ]
+    if outcome.outcome == "indeterminate":
+        lines += [
+            f"- Would fire if: {outcome.would_fire_if}",
+            f"- Missing facts: {', '.join(outcome.missing)}",
+        ]
+    if then.detail:
+        lines += ["", then.detail.strip()]
+    if then.against:
+        lines += ["", "## Evidence against", ""]
+        lines += [f"- {a.summary} ({', '.join(a.citations)})" for a in then.against]
+    lines += ["", "## Citations", "", *[f"- {c}" for c in then.citations]]
+    print("\n".join(lines))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    from pgx import __version__  # noqa: PLC0415 - resolved lazily
+
+    parser = argparse.ArgumentParser(
+        prog="pgx", description="Pharmacogenetic and precision-oncology decision support."
+    )
+    parser.add_argument("--version", action="version", version=f"pgx {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    ev = sub.add_parser("evaluate", help="evaluate a profile and print the report")
+    ev.add_argument("profile", help="profile file (.yaml, .yml, .json)")
+    ev.add_argument("--rules", help="rule file or directory (default: bundled rules)")
+    ev.add_argument("--drug", action="append", help="only rules about this drug (repeatable)")
+    ev.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    ev.add_argument("--now", help="report time, ISO-8601 (for reproducible output)")
+    ev.set_defaults(func=_cmd_evaluate)
+
+    li = sub.add_parser("lint", help="check rules: load errors, summaries, tests; print coverage")
+    li.add_argument("path", nargs="?", help="rule file or directory (default: bundled rules)")
+    li.add_argument("-v", "--verbose", action="store_true", help="list genes and drugs covered")
+    li.set_defaults(func=_cmd_lint)
+
+    te = sub.add_parser("test", help="run the rules' inline tests and print coverage")
+    te.add_argument("path", nargs="?", help="rule file or directory (default: bundled rules)")
+    te.set_defaults(func=_cmd_test)
+
+    ex = sub.add_parser("explain", help="the full trace of one rule for a profile")
+    ex.add_argument("profile", help="profile file (.yaml, .yml, .json)")
+    ex.add_argument("--rule", required=True, help="rule id")
+    ex.add_argument("--rules", help="rule file or directory (default: bundled rules)")
+    ex.set_defaults(func=_cmd_explain)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``pgx`` command; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except PgxError as exc:
+        print(f"pgx: error:\n{exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"pgx: error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,248 @@
+"""Knowledge tables: the vocabulary and facts rules are written against.
+
+Genes, drugs and drug classes, allele functions and phenotype mappings, expression
+cut-points, cancer types, somatic variant classes, labs and biomarkers all live as YAML under
+``rules/knowledge/`` (see the knowledge-table docs), never as Python literals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal
+
+from attrs import field, frozen
+
+__all__ = [
+    "AlleleFunction",
+    "Biomarker",
+    "CancerTypeEntry",
+    "Cutpoint",
+    "CutpointBin",
+    "Drug",
+    "DrugClass",
+    "ExonType",
+    "Gene",
+    "GenePhenotypes",
+    "Knowledge",
+    "KnowledgeFile",
+    "LabEntry",
+    "PhenotypeRow",
+    "SomaticClass",
+]
+
+Function = Literal[
+    "Normal function",
+    "Increased function",
+    "Decreased function",
+    "No function",
+    "Possible decreased function",
+    "Uncertain function",
+    "Unknown function",
+]
+UNDETERMINED_FUNCTIONS = frozenset({"Uncertain function", "Unknown function"})
+LevelTerm = Literal["absent", "low", "normal", "high", "equivocal"]
+VariantClass = Literal["activating", "sensitizing", "resistance", "loss_of_function"]
+VariantType = Literal[
+    "missense",
+    "nonsense",
+    "frameshift",
+    "deletion",
+    "insertion",
+    "delins",
+    "duplication",
+    "splice",
+    "other",
+]
+
+
+@frozen
+class Gene:
+    """A gene of the vocabulary, by HGNC symbol (the key) and id."""
+
+    hgnc_id: str
+
+
+@frozen
+class DrugClass:
+    """A drug class; membership is inherited by ``parents``."""
+
+    description: str
+    parents: tuple[str, ...] = ()
+
+
+@frozen
+class Drug:
+    """A drug by lower-case INN (the key), its RxNorm ingredient code and classes."""
+
+    rxnorm: str | None = None
+    classes: tuple[str, ...] = ()
+
+
+@frozen
+class AlleleFunction:
+    """The function, and activity value where defined, of one allele."""
+
+    function: Function
+    activity_value: float | None = None
+
+
+@frozen
+class PhenotypeRow:
+    """One row of a phenotype mapping: a function pair, or an activity-score range."""
+
+    phenotype: str
+    functions: tuple[Function, Function] | None = None
+    at_least: float | None = None
+    at_most: float | None = None
+
+
+@frozen
+class GenePhenotypes:
+    """How diplotypes of one gene become phenotypes (CPIC method)."""
+
+    method: Literal["function", "activity_score"]
+    source: str
+    alleles: dict[str, AlleleFunction]
+    phenotypes: tuple[PhenotypeRow, ...]
+    citations: tuple[str, ...] = ()
+    reference_allele: str | None = None
+
+
+@frozen
+class CutpointBin:
+    """A numeric bin: values ``below`` the bound (or any, if none) have ``level``."""
+
+    level: LevelTerm
+    below: float | None = None
+
+
+@frozen
+class Cutpoint:
+    """How a raw expression value of one gene and assay becomes an ordinal level."""
+
+    gene: str
+    assay: Literal["ihc", "h_score", "z_score", "fold_change", "tpm"]
+    source: str
+    categories: dict[str, LevelTerm] | None = None
+    bins: tuple[CutpointBin, ...] | None = None
+    reference: str | None = None
+    citations: tuple[str, ...] = ()
+
+
+@frozen
+class CancerTypeEntry:
+    """An OncoTree code (the key) with its name and parent."""
+
+    name: str
+    parent: str | None = None
+
+
+@frozen
+class ExonType:
+    """A variant type within an exon, e.g. exon 19 deletions."""
+
+    exon: int
+    type: VariantType
+
+
+@frozen
+class SomaticClass:
+    """Which somatic variants of a gene belong to a functional class."""
+
+    gene: str
+    class_: VariantClass
+    source: str
+    codons: tuple[str, ...] = ()
+    proteins: tuple[str, ...] = ()
+    exon_types: tuple[ExonType, ...] = ()
+    citations: tuple[str, ...] = ()
+
+
+@frozen
+class LabEntry:
+    """A lab test: accepted units with factors to the first (canonical) unit."""
+
+    units: dict[str, float]
+
+
+@frozen
+class Biomarker:
+    """A tumor biomarker: categorical ``values`` or a numeric ``unit``."""
+
+    values: tuple[str, ...] | None = None
+    unit: str | None = None
+
+
+@frozen
+class KnowledgeFile:
+    """The contents of one knowledge YAML file."""
+
+    pgx_knowledge: Literal[1]
+    genes: dict[str, Gene] = field(factory=dict)
+    drug_classes: dict[str, DrugClass] = field(factory=dict)
+    drugs: dict[str, Drug] = field(factory=dict)
+    gene_phenotypes: dict[str, GenePhenotypes] = field(factory=dict)
+    expression_cutpoints: tuple[Cutpoint, ...] = ()
+    cancer_types: dict[str, CancerTypeEntry] = field(factory=dict)
+    exons: dict[str, dict[str, tuple[int, int]]] = field(factory=dict)
+    somatic_classes: tuple[SomaticClass, ...] = ()
+    labs: dict[str, LabEntry] = field(factory=dict)
+    biomarkers: dict[str, Biomarker] = field(factory=dict)
+
+
+def _closure(start: str, parents: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        item = todo.pop()
+        if item in seen:
+            continue
+        seen.add(item)
+        todo.extend(parents.get(item, ()))
+    return frozenset(seen)
+
+
+@frozen
+class Knowledge:
+    """All knowledge tables merged, with the derived lookups rules need."""
+
+    genes: Mapping[str, Gene]
+    drug_classes: Mapping[str, DrugClass]
+    drugs: Mapping[str, Drug]
+    gene_phenotypes: Mapping[str, GenePhenotypes]
+    cutpoints: Mapping[tuple[str, str], Cutpoint]
+    cancer_types: Mapping[str, CancerTypeEntry]
+    exons: Mapping[str, Mapping[str, tuple[int, int]]]
+    somatic_classes: tuple[SomaticClass, ...]
+    labs: Mapping[str, LabEntry]
+    biomarkers: Mapping[str, Biomarker]
+
+    def classes_of(self, drug: str) -> frozenset[str]:
+        """Every class a drug belongs to, ancestors included; empty for unknown drugs."""
+        entry = self.drugs.get(drug)
+        if entry is None:
+            return frozenset()
+        parents = {name: dc.parents for name, dc in self.drug_classes.items()}
+        out: set[str] = set()
+        for cls in entry.classes:
+            out |= _closure(cls, parents)
+        return frozenset(out)
+
+    def cancer_lineage(self, code: str) -> tuple[str, ...] | None:
+        """The code and its ancestors, nearest first; ``None`` for an unknown code."""
+        if code not in self.cancer_types:
+            return None
+        out = [code]
+        parent = self.cancer_types[code].parent
+        while parent is not None and parent not in out:
+            out.append(parent)
+            entry = self.cancer_types.get(parent)
+            parent = entry.parent if entry is not None else None
+        return tuple(out)
+
+    def phenotype_terms(self, gene: str) -> frozenset[str]:
+        """Phenotype terms a gene's table can produce (plus CPIC's ``Indeterminate``)."""
+        table = self.gene_phenotypes.get(gene)
+        if table is None:
+            return frozenset()
+        return frozenset({row.phenotype for row in table.phenotypes} | {"Indeterminate"})

@@ -1,0 +1,253 @@
+"""Diplotype → allele function / activity score → phenotype, from the knowledge tables.
+
+Three results are kept apart and none of them is ever "normal": CPIC's ``Indeterminate``
+(an allele of uncertain function), an allele pgx does not know, and a gene pgx does not
+phenotype.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from attrs import frozen
+
+from pgx.knowledge import UNDETERMINED_FUNCTIONS, GenePhenotypes, Knowledge
+from pgx.profile import GeneResult
+from pgx.report import GenePhenotype, PhenotypeStatus
+
+__all__ = ["Haplotype", "call_phenotype", "parse_diplotype"]
+
+_TANDEM = re.compile(r"\+(?=\*)")
+_COPIES = re.compile(r"^(?P<name>.+?)x(?P<n>\d+|N)$")
+_NO_CALL = frozenset({".", "./.", "NA", "n/a", "no call", "No call", "No Call"})
+
+
+@frozen
+class Haplotype:
+    """One chromosome's alleles: tandem parts with their copy numbers (0 = unknown ``xN``)."""
+
+    parts: tuple[tuple[str, int], ...]
+
+
+def parse_diplotype(text: str, known: Collection[str] = ()) -> tuple[Haplotype, Haplotype] | None:
+    """Split ``*36+*10/*4x2`` into two haplotypes; ``None`` if it is not a diplotype.
+
+    A haplotype whose whole text is a ``known`` allele name (CPIC names some, such as
+    UGT1A1 ``*80+*28``) is kept whole rather than split into tandem parts.
+    """
+    halves = text.strip().split("/")
+    if len(halves) != 2 or not all(h.strip() for h in halves):
+        return None
+    out: list[Haplotype] = []
+    for half in halves:
+        if half.strip() in known:
+            out.append(Haplotype(((half.strip(), 1),)))
+            continue
+        parts: list[tuple[str, int]] = []
+        for part in _TANDEM.split(half.strip()):
+            match = _COPIES.match(part)
+            if match and match["name"].startswith("*"):
+                n = match["n"]
+                parts.append((match["name"], 0 if n == "N" else int(n)))
+            else:
+                parts.append((part, 1))
+        out.append(Haplotype(tuple(parts)))
+    return out[0], out[1]
+
+
+def allele_names(text: str) -> tuple[str, ...] | None:
+    """Every allele named in a diplotype (tandem parts included, copies dropped)."""
+    parsed = parse_diplotype(text)
+    if parsed is None:
+        return None
+    return tuple(name for hap in parsed for name, _ in hap.parts)
+
+
+def _derive(gene: str, diplotype: str, table: GenePhenotypes) -> GenePhenotype:
+    parsed = parse_diplotype(diplotype, table.alleles)
+    if parsed is None:
+        return GenePhenotype(
+            "no_call", "diplotype", diplotype, reason=f"'{diplotype}' is not a diplotype (a/b)"
+        )
+    unknown = sorted({name for hap in parsed for name, _ in hap.parts if name not in table.alleles})
+    if unknown:
+        shown = ", ".join(unknown)
+        return GenePhenotype(
+            "unknown_allele",
+            "diplotype",
+            diplotype,
+            reason=f"{gene} allele(s) not in pgx's table: {shown}",
+        )
+    if table.method == "function":
+        return _by_function(gene, diplotype, parsed, table)
+    return _by_activity(gene, diplotype, parsed, table)
+
+
+def _by_function(
+    gene: str, diplotype: str, parsed: tuple[Haplotype, Haplotype], table: GenePhenotypes
+) -> GenePhenotype:
+    if any(len(h.parts) != 1 or h.parts[0][1] != 1 for h in parsed):
+        return GenePhenotype(
+            "indeterminate",
+            "diplotype",
+            diplotype,
+            "Indeterminate",
+            reason=f"{gene} has no CPIC phenotype for copy-number or tandem alleles",
+        )
+    functions = sorted(table.alleles[h.parts[0][0]].function for h in parsed)
+    for row in table.phenotypes:
+        if row.functions is not None and sorted(row.functions) == functions:
+            return GenePhenotype("called", "diplotype", diplotype, row.phenotype)
+    if UNDETERMINED_FUNCTIONS.intersection(functions):
+        return GenePhenotype(
+            "indeterminate",
+            "diplotype",
+            diplotype,
+            "Indeterminate",
+            reason=f"{gene} {diplotype} includes an allele of uncertain or unknown function",
+        )
+    return GenePhenotype(
+        "indeterminate",
+        "diplotype",
+        diplotype,
+        "Indeterminate",
+        reason=f"{gene} table has no phenotype for functions {' + '.join(functions)}",
+    )
+
+
+def _by_activity(
+    gene: str, diplotype: str, parsed: tuple[Haplotype, Haplotype], table: GenePhenotypes
+) -> GenePhenotype:
+    total = 0.0
+    for hap in parsed:
+        for name, copies in hap.parts:
+            value = table.alleles[name].activity_value
+            if value is None:
+                return GenePhenotype(
+                    "indeterminate",
+                    "diplotype",
+                    diplotype,
+                    "Indeterminate",
+                    reason=f"{gene} {name} has no activity value (uncertain or unknown function)",
+                )
+            if copies == 0 and value != 0:
+                return GenePhenotype(
+                    "indeterminate",
+                    "diplotype",
+                    diplotype,
+                    "Indeterminate",
+                    reason=f"{gene} {name}xN: unknown copy number of a functional allele",
+                )
+            total += value * max(copies, 1) if copies else 0.0
+    score = round(total, 4)
+    return (
+        GenePhenotype("called", "diplotype", diplotype, _bin(table, score), score, None)
+        if _bin(table, score) is not None
+        else GenePhenotype(
+            "indeterminate",
+            "diplotype",
+            diplotype,
+            "Indeterminate",
+            score,
+            reason=f"{gene} activity score {score} falls in no phenotype range of the table",
+        )
+    )
+
+
+def _bin(table: GenePhenotypes, score: float) -> str | None:
+    for row in table.phenotypes:
+        low = row.at_least if row.at_least is not None else float("-inf")
+        high = row.at_most if row.at_most is not None else float("inf")
+        if row.functions is None and low <= score <= high:
+            return row.phenotype
+    return None
+
+
+def _match_term(term: str, table: GenePhenotypes | None) -> str | None:
+    if table is None:
+        return term
+    for row in table.phenotypes:
+        if row.phenotype.casefold() == term.strip().casefold():
+            return row.phenotype
+    if term.strip().casefold() == "indeterminate":
+        return "Indeterminate"
+    return None
+
+
+def call_phenotype(gene: str, result: GeneResult, knowledge: Knowledge) -> GenePhenotype:
+    """The phenotype of one gene from what the profile reports, through the gene's table.
+
+    A reported phenotype or activity score is used as given, unless it disagrees with the
+    one derived from the diplotype: then the result is a ``conflict`` with no phenotype, since
+    pgx cannot know which is right.
+    """
+    table = knowledge.gene_phenotypes.get(gene)
+    diplotype = result.diplotype
+    if diplotype is not None and diplotype.strip() in _NO_CALL:
+        return GenePhenotype("no_call", "reported", diplotype, reason=f"{gene} was not called")
+    derived = _derive(gene, diplotype, table) if (diplotype and table) else None
+
+    reported_term: str | None = None
+    if result.phenotype is not None:
+        reported_term = _match_term(result.phenotype, table)
+        if reported_term is None:
+            return GenePhenotype(
+                "unknown_allele" if derived is None else "conflict",
+                "reported",
+                diplotype,
+                reason=f"'{result.phenotype}' is not a {gene} phenotype term of pgx's table",
+            )
+    reported_score = result.activity_score
+    if reported_term is None and reported_score is not None and table is not None:
+        if table.method != "activity_score":
+            return GenePhenotype(
+                "conflict",
+                "reported",
+                diplotype,
+                reason=f"{gene} is not phenotyped by activity score",
+            )
+        reported_term = _bin(table, reported_score)
+
+    if (
+        derived is not None
+        and derived.status == "called"
+        and (
+            (result.phenotype is not None and reported_term != derived.phenotype)
+            or (reported_score is not None and reported_score != derived.activity_score)
+        )
+    ):
+        return GenePhenotype(
+            "conflict",
+            "reported",
+            diplotype,
+            reason=(
+                f"reported {gene} result ({result.phenotype or reported_score}) disagrees with "
+                f"{derived.phenotype} (activity {derived.activity_score}) derived from {diplotype}"
+            ),
+        )
+    if reported_term is not None or reported_score is not None:
+        status: PhenotypeStatus = (
+            "indeterminate" if reported_term == "Indeterminate" else "reported"
+        )
+        return GenePhenotype(
+            status,
+            "reported",
+            diplotype,
+            reported_term,
+            reported_score
+            if reported_score is not None
+            else (derived.activity_score if derived else None),
+        )
+    if derived is not None:
+        return derived
+    if result.alleles is not None:
+        return GenePhenotype("typed", "reported", "/".join(result.alleles), reason=None)
+    if diplotype is not None:
+        return GenePhenotype(
+            "not_phenotyped",
+            "reported",
+            diplotype,
+            reason=f"pgx has no phenotype table for {gene}",
+        )
+    return GenePhenotype("not_phenotyped", "reported", None, reason=f"no {gene} phenotype given")

@@ -1,0 +1,180 @@
+"""The patient profile (format version 1): what is known about one patient.
+
+Every section and key is optional. An absent key means *not tested / unknown*, never
+"normal"; an empty list means *known to be none*. Load one with [`load_profile`][pgx.load_profile].
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from attrs import field, frozen
+
+__all__ = [
+    "CancerType",
+    "Clinical",
+    "CopyNumber",
+    "Diagnosis",
+    "Expression",
+    "Fusion",
+    "GeneResult",
+    "GermlineFinding",
+    "Lab",
+    "Profile",
+    "SomaticVariant",
+    "Therapy",
+    "Tumor",
+]
+
+Classification = Literal[
+    "pathogenic", "likely_pathogenic", "uncertain_significance", "likely_benign", "benign"
+]
+Outcome = Literal["response", "stable", "progression", "intolerance"]
+CopyNumberStatus = Literal["amplification", "gain", "loss", "deletion"]
+Level = Literal["absent", "low", "normal", "high"]
+
+
+@frozen
+class GermlineFinding:
+    """A classified germline variant from a diagnostic test (e.g. a pathogenic INSR variant)."""
+
+    variant: str
+    classification: Classification
+    zygosity: (
+        Literal["heterozygous", "homozygous", "hemizygous", "compound_heterozygous"] | None
+    ) = None
+    protein: str | None = None
+
+
+@frozen
+class GeneResult:
+    """What a germline test said about one gene.
+
+    Attributes:
+        diplotype: Star-allele (or variant) diplotype, e.g. ``*2/*17``, ``*1/*4x2``.
+        alleles: Typed alleles, for HLA genes, e.g. ``["*57:01", "*08:01"]``.
+        phenotype: A phenotype reported by the lab, used as given.
+        activity_score: An activity score reported by the lab, used as given.
+        variants: Genotypes at named positions, ``{rsid: "C/T"}``.
+        findings: Classified variants; an empty list means tested, nothing found.
+    """
+
+    diplotype: str | None = None
+    alleles: tuple[str, ...] | None = None
+    phenotype: str | None = None
+    activity_score: float | None = None
+    variants: dict[str, str] | None = None
+    findings: tuple[GermlineFinding, ...] | None = None
+
+
+@frozen
+class CancerType:
+    """The tumor's diagnosis as a code, by default from OncoTree."""
+
+    code: str
+    system: Literal["oncotree"] = "oncotree"
+    label: str | None = None
+
+
+@frozen
+class SomaticVariant:
+    """A somatic (tumor) variant."""
+
+    gene: str
+    protein: str | None = None
+    hgvsc: str | None = None
+    vaf: float | None = None
+    exon: int | None = None
+
+
+@frozen
+class CopyNumber:
+    """A somatic copy-number call."""
+
+    gene: str
+    status: CopyNumberStatus
+    copies: float | None = None
+
+
+@frozen
+class Fusion:
+    """A gene fusion; ``partner`` is the other gene when known."""
+
+    gene: str
+    partner: str | None = None
+
+
+@frozen
+class Expression:
+    """Expression measurements of one gene in the tumor; any subset may be given.
+
+    ``level`` is an already-called ordinal level; raw values are turned into a level by
+    the cut-points in the knowledge tables.
+    """
+
+    ihc: str | None = None
+    h_score: float | None = None
+    z_score: float | None = None
+    fold_change: float | None = None
+    tpm: float | None = None
+    level: Level | None = None
+
+
+@frozen
+class Tumor:
+    """Molecular and expression findings of the tumor."""
+
+    cancer_type: CancerType | None = None
+    variants: tuple[SomaticVariant, ...] | None = None
+    sequenced_genes: tuple[str, ...] | None = None
+    copy_number: tuple[CopyNumber, ...] | None = None
+    fusions: tuple[Fusion, ...] | None = None
+    expression: dict[str, Expression] | None = None
+    biomarkers: dict[str, str | float] | None = None
+
+
+@frozen
+class Diagnosis:
+    """A coded diagnosis (ICD-10 by default)."""
+
+    code: str
+    system: Literal["icd10", "snomed"] = "icd10"
+    label: str | None = None
+
+
+@frozen
+class Therapy:
+    """A prior line of therapy and how it ended."""
+
+    drug: str
+    outcome: Outcome | None = None
+    line: int | None = None
+
+
+@frozen
+class Lab:
+    """A laboratory value with its unit."""
+
+    value: float
+    unit: str
+
+
+@frozen
+class Clinical:
+    """Diagnoses, current medications, prior therapies and labs."""
+
+    diagnoses: tuple[Diagnosis, ...] | None = None
+    medications: tuple[str, ...] | None = None
+    therapies: tuple[Therapy, ...] | None = None
+    labs: dict[str, Lab] | None = None
+
+
+@frozen
+class Profile:
+    """One patient's profile. Build it with [`load_profile`][pgx.load_profile]."""
+
+    pgx_profile: Literal[1] = 1
+    id: str | None = None
+    germline: dict[str, GeneResult] = field(factory=dict)
+    tumor: Tumor | None = None
+    clinical: Clinical | None = None

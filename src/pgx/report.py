@@ -1,0 +1,221 @@
+"""The report: what pgx found for one profile, with provenance and explanations.
+
+[`Report.to_json`][pgx.report.Report.to_json] is byte-identical for the same profile, rules,
+pgx version and ``now``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from attrs import frozen
+
+__all__ = [
+    "Conflict",
+    "Finding",
+    "GenePhenotype",
+    "Indeterminate",
+    "Report",
+    "RulesetInfo",
+    "Superseded",
+    "TraceEntry",
+]
+
+PhenotypeStatus = Literal[
+    "called",
+    "reported",
+    "indeterminate",
+    "unknown_allele",
+    "not_phenotyped",
+    "typed",
+    "conflict",
+    "no_call",
+]
+
+
+@frozen
+class GenePhenotype:
+    """A gene's result as pgx understood it.
+
+    Attributes:
+        diplotype: The diplotype (or typed alleles) given.
+        phenotype: The phenotype term, or ``None`` when it cannot be stated.
+        activity_score: The activity score where the gene has one.
+        source: ``diplotype`` (derived through the gene's table) or ``reported`` (as given).
+        status: ``called``/``reported`` when usable; ``indeterminate`` (CPIC's Indeterminate),
+            ``unknown_allele``, ``not_phenotyped``, ``typed`` (HLA), ``conflict`` or
+            ``no_call`` otherwise.
+        reason: Why there is no phenotype, in words.
+    """
+
+    status: PhenotypeStatus
+    source: str
+    diplotype: str | None = None
+    phenotype: str | None = None
+    activity_score: float | None = None
+    reason: str | None = None
+
+
+@frozen
+class TraceEntry:
+    """One leaf of a rule's condition as evaluated: what was read, and its truth."""
+
+    path: str
+    observed: str
+    condition: str
+    truth: Literal["true", "false", "unknown"]
+
+
+@frozen
+class Evidence:
+    """Evidence level and recommendation strength."""
+
+    level: str
+    strength: str | None = None
+
+
+@frozen
+class Regimen:
+    """Drugs of a finding: ``all_of`` combination or ``any_of`` substitutes."""
+
+    all_of: tuple[str, ...] | None = None
+    any_of: tuple[str, ...] | None = None
+
+
+@frozen
+class Against:
+    """Evidence that disputes a finding."""
+
+    summary: str
+    citations: tuple[str, ...]
+
+
+@frozen
+class Finding:
+    """A rule that fired: the consideration, its evidence, and the facts that fired it."""
+
+    rule_id: str
+    rule_version: str
+    action: str
+    indicator: Literal["info", "warning", "critical"]
+    drugs: tuple[str, ...]
+    summary: str
+    evidence: Evidence
+    citations: tuple[str, ...]
+    because: tuple[TraceEntry, ...]
+    title: str | None = None
+    regimen: Regimen | None = None
+    detail: str | None = None
+    against: tuple[Against, ...] = ()
+
+
+@frozen
+class Indeterminate:
+    """A rule that could not be decided, the facts that would decide it, and how."""
+
+    rule_id: str
+    rule_version: str
+    drugs: tuple[str, ...]
+    summary: str
+    missing: tuple[str, ...]
+    would_fire_if: str
+    because: tuple[TraceEntry, ...] = ()
+
+
+@frozen
+class Conflict:
+    """Findings with contradictory actions on the same drug."""
+
+    drug: str
+    rule_ids: tuple[str, ...]
+    actions: tuple[str, ...]
+
+
+@frozen
+class Superseded:
+    """A finding hidden because a more specific rule fired."""
+
+    rule_id: str
+    superseded_by: str
+
+
+@frozen
+class RulesetInfo:
+    """Which rules the report was made under."""
+
+    name: str
+    version: str
+    sha256: str
+
+
+_INDICATOR_RANK = {"critical": 0, "warning": 1, "info": 2}
+
+
+@frozen
+class Report:
+    """Everything pgx concluded for one profile.
+
+    Attributes:
+        pgx_report: Report format version (1).
+        profile_id: The profile's ``id``.
+        generated_at: ISO-8601 time (injectable through ``evaluate(now=...)``).
+        pgx_version: The pgx version that made the report.
+        ruleset: Name, version and content hash of the rules used.
+        input_sha256: SHA-256 of the profile's canonical JSON.
+        phenotypes: Each germline gene's result.
+        findings: Rules that fired, most severe first.
+        indeterminate: Rules that could not be decided, with what would decide them.
+        conflicts: Contradictory actions on the same drug.
+        superseded: Findings hidden by a more specific rule.
+        warnings: Anything the user should know about the input (unknown codes, units...).
+        drugs: The drugs the evaluation was limited to, if any.
+    """
+
+    profile_id: str | None
+    generated_at: str
+    pgx_version: str
+    ruleset: RulesetInfo
+    input_sha256: str
+    phenotypes: Mapping[str, GenePhenotype]
+    findings: tuple[Finding, ...]
+    indeterminate: tuple[Indeterminate, ...]
+    conflicts: tuple[Conflict, ...] = ()
+    superseded: tuple[Superseded, ...] = ()
+    warnings: tuple[str, ...] = ()
+    drugs: tuple[str, ...] | None = None
+    pgx_report: Literal[1] = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready data."""
+        from pgx._convert import converter  # noqa: PLC0415 - the converter imports models
+
+        data: dict[str, Any] = converter.unstructure(self)
+        return data
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Deterministic JSON: sorted keys, stable order, trailing newline."""
+        return json.dumps(self.to_dict(), sort_keys=True, indent=indent, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+        """Rebuild a report from `to_dict` output (e.g. read back from JSON)."""
+        from pgx._convert import conv_structure  # noqa: PLC0415 - the converter imports models
+
+        return conv_structure(dict(data), cls)
+
+    def to_markdown(self) -> str:
+        """A human-readable report (Markdown)."""
+        from pgx._markdown import render  # noqa: PLC0415 - rendering is optional weight
+
+        return render(self)
+
+    def finding(self, rule_id: str) -> Finding | None:
+        """The finding of a rule, if it fired."""
+        return next((f for f in self.findings if f.rule_id == rule_id), None)
+
+
+def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:
+    """Most severe first, then by rule id: a stable order for output."""
+    return tuple(sorted(findings, key=lambda f: (_INDICATOR_RANK[f.indicator], f.rule_id)))

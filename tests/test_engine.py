@@ -1,0 +1,216 @@
+"""The engine: three-valued leaves, outcomes, traces, residuals, supersedes, conflicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pgx import InputError, Report, evaluate
+from tests.helpers import NOW, basic_rules
+
+IGF1R_FIRES: dict[str, Any] = {
+    "id": "P-IGF",
+    "tumor": {
+        "cancer_type": {"code": "COADREAD"},
+        "variants": [{"gene": "TP53", "protein": "p.R175H"}],
+        "expression": {"IGF1R": {"ihc": "3+"}},
+    },
+    "clinical": {"therapies": [{"drug": "panitumumab", "outcome": "progression"}]},
+}
+
+
+def _outcome(report: Report, rule_id: str) -> str:
+    if report.finding(rule_id) is not None:
+        return "fires"
+    if any(i.rule_id == rule_id for i in report.indeterminate):
+        return "indeterminate"
+    return "does_not_fire"
+
+
+@pytest.fixture(name="rules", scope="module")
+def _rules() -> Any:
+    return basic_rules()
+
+
+def test_fires_with_trace(rules: Any) -> None:
+    """A firing rule carries its evidence, citations and the facts that fired it."""
+    report = evaluate({"germline": {"CYP2C19": {"diplotype": "*2/*2"}}}, rules, now=NOW)
+    finding = report.finding("t-clopidogrel-pm")
+    assert finding is not None
+    assert finding.action == "use_alternative"
+    assert finding.indicator == "warning"
+    assert finding.citations == ("PMID:35034351",)
+    assert finding.evidence.level == "1"
+    (entry,) = finding.because
+    assert entry.path == "germline.CYP2C19"
+    assert entry.truth == "true"
+    assert "Poor Metabolizer" in entry.observed
+    assert report.phenotypes["CYP2C19"].phenotype == "Poor Metabolizer"
+
+
+def test_untested_gene_is_indeterminate_never_standard(rules: Any) -> None:
+    """An untested gene leaves both the PM rule and the standard-dosing rule undecided."""
+    report = evaluate({}, rules, now=NOW)
+    assert _outcome(report, "t-clopidogrel-pm") == "indeterminate"
+    assert _outcome(report, "t-clopidogrel-nm") == "indeterminate"
+    item = next(i for i in report.indeterminate if i.rule_id == "t-clopidogrel-nm")
+    assert item.missing == ("germline.CYP2C19",)
+    assert item.would_fire_if == "CYP2C19 phenotype is Normal Metabolizer"
+
+
+def test_unknown_allele_is_indeterminate(rules: Any) -> None:
+    """An allele pgx does not know never becomes a phenotype."""
+    report = evaluate({"germline": {"CYP2C19": {"diplotype": "*1/*999"}}}, rules, now=NOW)
+    assert _outcome(report, "t-clopidogrel-nm") == "indeterminate"
+    assert report.phenotypes["CYP2C19"].status == "unknown_allele"
+
+
+def test_igf1r_fires_and_residual(rules: Any) -> None:
+    """All three facts known: fires; drop the sequencing: indeterminate with a residual."""
+    report = evaluate(IGF1R_FIRES, rules, now=NOW)
+    assert _outcome(report, "t-igf1r") == "fires"
+    finding = report.finding("t-igf1r")
+    assert finding is not None
+    assert [e.truth for e in finding.because] == ["true", "true", "false"]
+    assert finding.regimen is not None and finding.regimen.all_of == ("linsitinib", "erlotinib")
+
+    unsequenced = {**IGF1R_FIRES, "tumor": {**IGF1R_FIRES["tumor"]}}
+    del unsequenced["tumor"]["variants"]
+    report = evaluate(unsequenced, rules, now=NOW)
+    item = next(i for i in report.indeterminate if i.rule_id == "t-igf1r")
+    assert item.missing == ("tumor.variants",)
+    assert item.would_fire_if == "not KRAS activating somatic variant"
+
+
+def test_kras_activating_blocks(rules: Any) -> None:
+    """A KRAS G12D tumor makes the IGF1R rule false; an unclassified KRAS variant, unknown."""
+    profile = {
+        **IGF1R_FIRES,
+        "tumor": {**IGF1R_FIRES["tumor"], "variants": [{"gene": "KRAS", "protein": "p.Gly12Asp"}]},
+    }
+    assert _outcome(evaluate(profile, rules, now=NOW), "t-igf1r") == "does_not_fire"
+    profile["tumor"]["variants"] = [{"gene": "KRAS", "protein": "p.L19F"}]
+    assert _outcome(evaluate(profile, rules, now=NOW), "t-igf1r") == "indeterminate"
+
+
+def test_panel_without_gene_is_unknown(rules: Any) -> None:
+    """A gene outside the sequenced panel is unknown, not wild type."""
+    profile = {**IGF1R_FIRES, "tumor": {**IGF1R_FIRES["tumor"], "sequenced_genes": ["TP53"]}}
+    assert _outcome(evaluate(profile, rules, now=NOW), "t-igf1r") == "indeterminate"
+
+
+def test_expression_without_cutpoint_is_unknown(rules: Any) -> None:
+    """A raw value with no cut-point gives an unknown level and a warning."""
+    profile = {
+        **IGF1R_FIRES,
+        "tumor": {**IGF1R_FIRES["tumor"], "expression": {"IGF1R": {"tpm": 500.0}}},
+    }
+    report = evaluate(profile, rules, now=NOW)
+    assert _outcome(report, "t-igf1r") == "indeterminate"
+    assert any("no tpm cut-point for IGF1R" in w for w in report.warnings)
+
+
+def test_unknown_drug_in_class_query_is_unknown(rules: Any) -> None:
+    """A therapy pgx cannot classify may be in the class: unknown, with a warning."""
+    profile = {
+        **IGF1R_FIRES,
+        "clinical": {"therapies": [{"drug": "mysterymab", "outcome": "progression"}]},
+    }
+    report = evaluate(profile, rules, now=NOW)
+    assert _outcome(report, "t-igf1r") == "indeterminate"
+    assert any("mysterymab" in w for w in report.warnings)
+
+
+def test_empty_list_means_none(rules: Any) -> None:
+    """An empty therapy list is known: no anti-EGFR therapy, the rule does not fire."""
+    profile = {**IGF1R_FIRES, "clinical": {"therapies": []}}
+    assert _outcome(evaluate(profile, rules, now=NOW), "t-igf1r") == "does_not_fire"
+
+
+def test_supersedes_and_conflicts(rules: Any) -> None:
+    """A specific rule hides the general one; contradictory actions are reported."""
+    profile = {
+        **IGF1R_FIRES,
+        "clinical": {"therapies": [{"drug": "cetuximab", "outcome": "progression"}]},
+    }
+    report = evaluate(profile, rules, now=NOW)
+    assert report.finding("t-igf1r-specific") is not None
+    assert report.finding("t-igf1r") is None
+    assert [(s.rule_id, s.superseded_by) for s in report.superseded] == [
+        ("t-igf1r", "t-igf1r-specific")
+    ]
+
+
+def test_conflict_reported(rules: Any) -> None:
+    """Two findings with contradictory actions on one drug are a conflict."""
+    from pgx._engine import _conflicts
+    from pgx.report import Evidence, Finding
+
+    def f(rule_id: str, action: str) -> Finding:
+        return Finding(
+            rule_id, "1", action, "info", ("warfarin",), "s", Evidence("1"), ("PMID:1",), ()
+        )
+
+    (conflict,) = _conflicts([f("a", "avoid"), f("b", "standard_dosing"), f("c", "monitor")])
+    assert (conflict.drug, conflict.rule_ids, conflict.actions) == (
+        "warfarin",
+        ("a", "b"),
+        ("avoid", "standard_dosing"),
+    )
+
+
+def test_drugs_filter(rules: Any) -> None:
+    """drugs= limits the report to rules about those drugs."""
+    report = evaluate(IGF1R_FIRES, rules, drugs=["clopidogrel"], now=NOW)
+    assert {i.rule_id for i in report.indeterminate} == {"t-clopidogrel-pm", "t-clopidogrel-nm"}
+    assert report.findings == ()
+    assert report.drugs == ("clopidogrel",)
+    with pytest.raises(InputError, match="unknown drug 'clopidogrell'"):
+        evaluate(IGF1R_FIRES, rules, drugs=["clopidogrell"])
+
+
+def test_bad_now_is_input_error(rules: Any) -> None:
+    """now must be ISO-8601."""
+    with pytest.raises(InputError, match="ISO-8601"):
+        evaluate({}, rules, now="yesterday")
+
+
+def test_provenance(rules: Any) -> None:
+    """The report names the ruleset, its hash and the pgx version."""
+    report = evaluate({}, rules, now=NOW)
+    assert (report.ruleset.name, report.ruleset.version) == ("test-rules", "1.2.3")
+    assert len(report.ruleset.sha256) == 64
+    assert report.pgx_version
+    assert report.generated_at == NOW
+
+
+diplotypes = st.sampled_from(["*1/*1", "*1/*2", "*2/*2", "*1/*17", "*17/*17", "*1/*999", "*2/*12"])
+
+
+@given(
+    dip=st.none() | diplotypes,
+    ihc=st.none() | st.sampled_from(["0", "1+", "2+", "3+"]),
+    outcome=st.none() | st.sampled_from(["response", "stable", "progression", "intolerance"]),
+)
+def test_deterministic_and_round_trip(
+    dip: str | None, ihc: str | None, outcome: str | None
+) -> None:
+    """Same input and now give byte-identical JSON, which reads back to an equal report."""
+    rules = basic_rules()
+    profile: dict[str, Any] = {"id": "H"}
+    if dip:
+        profile["germline"] = {"CYP2C19": {"diplotype": dip}}
+    if ihc:
+        profile["tumor"] = {"expression": {"IGF1R": {"ihc": ihc}}, "variants": []}
+    if outcome:
+        profile["clinical"] = {"therapies": [{"drug": "cetuximab", "outcome": outcome}]}
+    first = evaluate(profile, rules, now=NOW)
+    second = evaluate(profile, rules, now=NOW)
+    assert first.to_json() == second.to_json()
+    assert Report.from_dict(first.to_dict()) == first
+    # every active rule is accounted for exactly once
+    decided = {f.rule_id for f in first.findings} | {i.rule_id for i in first.indeterminate}
+    assert len(decided) == len(first.findings) + len(first.indeterminate)

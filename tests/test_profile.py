@@ -1,0 +1,83 @@
+"""Loading profiles: absent means unknown; bad input names file, line and field."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pgx import ProfileError, load_profile
+from pgx._engine import profile_sha256
+from tests.helpers import write
+
+
+def test_mapping_and_shorthand() -> None:
+    """A mapping in the DESIGN format loads; absent sections stay None."""
+    profile = load_profile(
+        {
+            "id": "P1",
+            "germline": {"HLA-B": {"alleles": ["*57:01", "*08:01"]}},
+            "tumor": {"variants": [], "expression": {"IGF1R": {"ihc": "3+"}}},
+        }
+    )
+    assert profile.id == "P1"
+    assert profile.germline["HLA-B"].alleles == ("*57:01", "*08:01")
+    assert profile.tumor is not None
+    assert profile.tumor.variants == ()  # known to be none
+    assert profile.tumor.copy_number is None  # not assessed
+    assert profile.clinical is None
+
+
+def test_all_problems_with_lines(tmp_path: Path) -> None:
+    """Every problem is reported, each with file, line and path."""
+    path = write(
+        tmp_path,
+        "p.yaml",
+        "pgx_profile: 1\n"
+        "id: 7\n"
+        "germline:\n"
+        "  CYP2C19: {diplotype: '*1', colour: red}\n"
+        "clinical:\n"
+        "  therapies:\n"
+        "    - {drug: cetuximab, outcome: maybe}\n",
+    )
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    found = {(p.line, p.path, p.message) for p in info.value.problems}
+    assert (2, "$.id", "expected a string, found number 7") in found
+    assert (4, "$.germline.CYP2C19.colour", "unknown key 'colour'") in found
+    assert any(p[1] == "$.clinical.therapies[0].outcome" and p[0] == 7 for p in found)
+    assert str(path) in str(info.value)
+    assert isinstance(info.value, ValueError)
+
+
+def test_bad_diplotype_is_error() -> None:
+    """A diplotype that is not 'a/b' is an error, never ignored."""
+    with pytest.raises(ProfileError, match=r"germline\.CYP2C19\.diplotype"):
+        load_profile({"germline": {"CYP2C19": {"diplotype": "*1*2"}}})
+
+
+def test_wrong_version_refused() -> None:
+    """Only profile format 1 is read."""
+    with pytest.raises(ProfileError, match="pgx_profile"):
+        load_profile({"pgx_profile": 2})
+
+
+def test_unreadable_file(tmp_path: Path) -> None:
+    """A missing file is a ProfileError naming it."""
+    with pytest.raises(ProfileError, match="cannot read file"):
+        load_profile(tmp_path / "nope.yaml")
+    with pytest.raises(ProfileError, match=r"\.yaml, \.yml or \.json"):
+        load_profile(tmp_path / "nope.txt")
+
+
+def test_yaml_and_json_same_hash(tmp_path: Path) -> None:
+    """The same content as YAML or JSON has the same input hash."""
+    data = {"id": "P", "germline": {"CYP2C19": {"diplotype": "*1/*2"}}}
+    a = load_profile(write(tmp_path, "a.json", json.dumps(data)))
+    b = load_profile(
+        write(tmp_path, "b.yaml", "id: P\ngermline:\n  CYP2C19: {diplotype: '*1/*2'}\n")
+    )
+    assert a == b
+    assert profile_sha256(a) == profile_sha256(b)

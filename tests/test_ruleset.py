@@ -1,0 +1,141 @@
+"""Loading rules: every problem found, each with file, line and field path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pgx import RuleFileError, load_ruleset
+from tests.helpers import write
+
+GOOD_RULE = """\
+  - id: r1
+    version: 1.0.0
+    drugs: [cetuximab]
+    when:
+      all:
+        - expression: {gene: IGF1R, at_least: high}
+    then:
+      action: consider
+      summary: s
+      evidence: {level: "4"}
+      citations: ["PMID:18568074"]
+"""
+
+
+def _load(tmp: Path, body: str) -> RuleFileError:
+    path = write(tmp, "rules.yaml", "pgx_rules: 1\nrules:\n" + body)
+    with pytest.raises(RuleFileError) as info:
+        load_ruleset(path)
+    return info.value
+
+
+def test_good_rule_loads(tmp_path: Path) -> None:
+    """A valid file loads, named after the file, version 0."""
+    ruleset = load_ruleset(write(tmp_path, "mine.yaml", "pgx_rules: 1\nrules:\n" + GOOD_RULE))
+    assert (ruleset.name, ruleset.version) == ("mine", "0")
+    assert [r.id for r in ruleset.rules] == ["r1"]
+
+
+def test_unknown_gene_with_line(tmp_path: Path) -> None:
+    """A misspelled gene is an error at its line, not a rule that never fires."""
+    err = _load(tmp_path, GOOD_RULE.replace("gene: IGF1R", "gene: IGF1RX"))
+    (problem,) = err.problems
+    assert problem.line == 8
+    assert problem.path == "$.rules[0].when.all[0].expression.gene"
+    assert problem.message == "unknown gene 'IGF1RX'"
+    assert str(problem).endswith(
+        "rules.yaml:8: $.rules[0].when.all[0].expression.gene: unknown gene 'IGF1RX'"
+    )
+
+
+def test_all_problems_collected(tmp_path: Path) -> None:
+    """Unknown keys, bad enums, unknown drugs and citations are all reported together."""
+    body = (
+        GOOD_RULE.replace("action: consider", "action: maybe")
+        .replace("drugs: [cetuximab]", "drugs: [cetuximabb]\n    colour: red")
+        .replace("PMID:18568074", "pubmed 1")
+    )
+    err = _load(tmp_path, body)
+    messages = " | ".join(p.message for p in err.problems)
+    assert "unknown key 'colour'" in messages
+    assert "expected one of 'avoid'" in messages
+    # the structural errors stop the file; the vocabulary is checked once it structures
+    fixed = GOOD_RULE.replace("drugs: [cetuximab]", "drugs: [cetuximabb]").replace(
+        "PMID:18568074", "pubmed 1"
+    )
+    err = _load(tmp_path, fixed)
+    assert {p.message.split(" (")[0][:20] for p in err.problems} == {
+        "unknown drug 'cetuxi",
+        "expected PMID:<n>, D",
+    }
+
+
+def test_unknown_condition_and_terms(tmp_path: Path) -> None:
+    """Unknown leaves, phenotype terms, drug classes and OncoTree codes are errors."""
+    body = GOOD_RULE.replace(
+        "        - expression: {gene: IGF1R, at_least: high}",
+        "        - expression: {gene: IGF1R, at_least: high}\n"
+        "        - phenotype: {gene: CYP2C19, in: [Slow Metabolizer]}\n"
+        "        - therapy: {class: [anti-EGFRR]}\n"
+        "        - cancer_type: {in: [CRCX]}",
+    )
+    err = _load(tmp_path, body)
+    paths = {p.path: p.message for p in err.problems}
+    typo = _load(tmp_path, GOOD_RULE.replace("- expression:", "- expresion:"))
+    assert "unknown condition" in typo.problems[0].message
+    assert typo.problems[0].path == "$.rules[0].when.all[0].expresion"
+    assert paths["$.rules[0].when.all[1].phenotype.in[0]"].startswith(
+        "unknown CYP2C19 phenotype 'Slow Metabolizer'"
+    )
+    assert paths["$.rules[0].when.all[2].therapy.class[0]"] == "unknown drug class 'anti-EGFRR'"
+    assert paths["$.rules[0].when.all[3].cancer_type.in[0]"] == "unknown OncoTree code 'CRCX'"
+
+
+def test_duplicate_ids_and_supersedes(tmp_path: Path) -> None:
+    """Duplicate ids and supersedes of unknown rules are errors."""
+    err = _load(tmp_path, GOOD_RULE + GOOD_RULE.replace("drugs:", "supersedes: [r9]\n    drugs:"))
+    messages = [p.message for p in err.problems]
+    assert any(m.startswith("duplicate rule id 'r1'") for m in messages)
+
+
+def test_non_pgx_yaml_in_directory(tmp_path: Path) -> None:
+    """A YAML file that is not a pgx file is an error, never silently skipped."""
+    write(tmp_path, "a.yaml", "pgx_rules: 1\nrules:\n" + GOOD_RULE)
+    write(tmp_path, "notes.yaml", "hello: world\n")
+    with pytest.raises(RuleFileError, match="not a pgx file"):
+        load_ruleset(tmp_path)
+
+
+def test_knowledge_conflict_named(tmp_path: Path) -> None:
+    """Redefining a bundled drug differently is an error naming both files."""
+    write(tmp_path, "a.yaml", "pgx_rules: 1\nrules:\n" + GOOD_RULE)
+    write(tmp_path, "k.yaml", "pgx_knowledge: 1\ndrugs:\n  cetuximab: {rxnorm: '1'}\n")
+    with pytest.raises(RuleFileError, match="already defined differently in"):
+        load_ruleset(tmp_path)
+
+
+def test_user_knowledge_extends(tmp_path: Path) -> None:
+    """A user's knowledge folder adds drugs their rules can name."""
+    write(
+        tmp_path, "a.yaml", "pgx_rules: 1\nrules:\n" + GOOD_RULE.replace("[cetuximab]", "[newmab]")
+    )
+    write(
+        tmp_path, "k.yaml", "pgx_knowledge: 1\ndrugs:\n  newmab: {classes: [anti-EGFR antibody]}\n"
+    )
+    ruleset = load_ruleset(tmp_path)
+    assert "anti-EGFR" in ruleset.knowledge.classes_of("newmab")
+
+
+def test_hash_changes_with_content(tmp_path: Path) -> None:
+    """The ruleset hash covers rule content."""
+    a = load_ruleset(write(tmp_path, "a.yaml", "pgx_rules: 1\nrules:\n" + GOOD_RULE))
+    b = load_ruleset(
+        write(
+            tmp_path,
+            "a.yaml",
+            "pgx_rules: 1\nrules:\n" + GOOD_RULE.replace("summary: s", "summary: t"),
+        )
+    )
+    assert a.sha256 != b.sha256
