@@ -68,11 +68,19 @@ def _contradict(a: str, b: str) -> bool:
 class _Facts:
     """A profile normalized once for evaluation, with a per-evaluation leaf memo."""
 
-    def __init__(self, profile: Profile, knowledge: Knowledge, cache: dict[object, object]) -> None:
+    def __init__(
+        self,
+        profile: Profile,
+        knowledge: Knowledge,
+        cache: dict[object, object],
+        compiled: CompiledRuleSet,
+    ) -> None:
         self.profile = profile
         self.knowledge = knowledge
+        self.compiled = compiled
         self.warnings: set[str] = set()
-        self.memo: dict[object, Observed] = {}
+        self.values: list[Observed | None] = [None] * len(compiled.leaf_meta)
+        self.entries: dict[int, TraceEntry] = {}
         self.phenotypes: dict[str, GenePhenotype] = {}
         for gene, result in profile.germline.items():
             key: tuple[str, GeneResult] | None = (gene, result)
@@ -103,12 +111,32 @@ class _Facts:
                         "it as possibly in any class"
                     )
 
-    def leaf(self, leaf: object, fn: Callable[[_Facts, object], Observed]) -> Truth:
-        found = self.memo.get(leaf)
+    def leaf(self, index: int) -> Truth:
+        """The truth of leaf ``index``, computed once per evaluation."""
+        found = self.values[index]
         if found is None:
-            found = fn(self, leaf)
-            self.memo[leaf] = found
+            meta = self.compiled.leaf_meta[index]
+            found = meta.fn(self, meta.leaf)
+            self.values[index] = found
         return found[0]
+
+    def observed(self, leaf: object) -> Observed:
+        """What was observed for a leaf object of a compiled rule (evaluated first)."""
+        index = self.compiled.index_of_object[id(leaf)]
+        self.leaf(index)
+        found = self.values[index]
+        assert found is not None
+        return found
+
+    def entry(self, index: int) -> TraceEntry:
+        """The trace entry of leaf ``index`` (shared by every rule naming it)."""
+        found = self.entries.get(index)
+        if found is None:
+            meta = self.compiled.leaf_meta[index]
+            truth, seen = self.values[index] or (Truth.UNKNOWN, "not evaluated")
+            found = TraceEntry(meta.path, seen, meta.description, truth.value)
+            self.entries[index] = found
+        return found
 
 
 def _bounds(value: float, low: float | None, high: float | None) -> bool:
@@ -634,7 +662,7 @@ def leaves_of(cond: rs.Condition) -> list[rs.Leaf]:
     return out
 
 
-def _residual(cond: rs.Condition, memo: Mapping[object, Observed]) -> str | None:
+def _residual(cond: rs.Condition, memo: _Facts) -> str | None:
     """What is still undecided in ``cond`` (``None`` where it is decided)."""
     if isinstance(cond, rs.AllOf | rs.AnyOf):
         parts = [
@@ -649,20 +677,20 @@ def _residual(cond: rs.Condition, memo: Mapping[object, Observed]) -> str | None
     if isinstance(cond, rs.Not):
         inner = _residual(cond.part, memo)
         return None if inner is None else f"not {inner}"
-    return _describe_leaf(cond) if memo[cond][0] is Truth.UNKNOWN else None
+    return _describe_leaf(cond) if memo.observed(cond)[0] is Truth.UNKNOWN else None
 
 
-def _truth(cond: rs.Condition, memo: Mapping[object, Observed]) -> Truth:
+def _truth(cond: rs.Condition, memo: _Facts) -> Truth:
     if isinstance(cond, rs.AllOf):
         return all_of(_truth(p, memo) for p in cond.parts)
     if isinstance(cond, rs.AnyOf):
         return any_of(_truth(p, memo) for p in cond.parts)
     if isinstance(cond, rs.Not):
         return not_(_truth(cond.part, memo))
-    return memo[cond][0]
+    return memo.observed(cond)[0]
 
 
-def _missing(cond: rs.Condition, memo: Mapping[object, Observed]) -> list[str]:
+def _missing(cond: rs.Condition, memo: _Facts) -> list[str]:
     """Paths of the unknown leaves that still matter to the outcome."""
     if isinstance(cond, rs.AllOf | rs.AnyOf):
         out: list[str] = []
@@ -672,27 +700,46 @@ def _missing(cond: rs.Condition, memo: Mapping[object, Observed]) -> list[str]:
         return out
     if isinstance(cond, rs.Not):
         return _missing(cond.part, memo)
-    return [leaf_path(cond)] if memo[cond][0] is Truth.UNKNOWN else []
+    return [leaf_path(cond)] if memo.observed(cond)[0] is Truth.UNKNOWN else []
 
 
 # ------------------------------------------------------------------ compilation
 Predicate: TypeAlias = Callable[[_Facts], Truth]
 
 
-def _compile(cond: rs.Condition) -> Predicate:
+def _has_not(cond: rs.Condition) -> bool:
+    if isinstance(cond, rs.Not):
+        return True
+    if isinstance(cond, rs.AllOf | rs.AnyOf):
+        return any(_has_not(p) for p in cond.parts)
+    return False
+
+
+class _LeafMeta:
+    """A distinct leaf with what is fixed at compile time: evaluator, path, words."""
+
+    __slots__ = ("description", "fn", "leaf", "path")
+
+    def __init__(self, leaf: rs.Leaf) -> None:
+        self.leaf = leaf
+        self.fn = _EVALUATORS[type(leaf)]
+        self.path = leaf_path(leaf)
+        self.description = _describe_leaf(leaf)
+
+
+def _compile(cond: rs.Condition, index_of: Callable[[rs.Leaf], int]) -> Predicate:
     if isinstance(cond, rs.AllOf):
-        parts = tuple(_compile(p) for p in cond.parts)
+        parts = tuple(_compile(p, index_of) for p in cond.parts)
         # every part is evaluated (no short circuit) so the trace is complete
         return lambda facts: all_of([p(facts) for p in parts])
     if isinstance(cond, rs.AnyOf):
-        parts = tuple(_compile(p) for p in cond.parts)
+        parts = tuple(_compile(p, index_of) for p in cond.parts)
         return lambda facts: any_of([p(facts) for p in parts])
     if isinstance(cond, rs.Not):
-        inner = _compile(cond.part)
+        inner = _compile(cond.part, index_of)
         return lambda facts: not_(inner(facts))
-    fn = _EVALUATORS[type(cond)]
-    leaf = cond
-    return lambda facts: facts.leaf(leaf, fn)
+    index = index_of(cond)
+    return lambda facts: facts.leaf(index)
 
 
 class RuleOutcome:
@@ -701,16 +748,18 @@ class RuleOutcome:
     def __init__(self, rule: rs.Rule, truth: Truth, facts: _Facts) -> None:
         self.rule = rule
         self.truth = truth
-        self.trace = tuple(
-            TraceEntry(leaf_path(leaf), facts.memo[leaf][1], _describe_leaf(leaf),
-                       facts.memo[leaf][0].value)
-            for leaf in leaves_of(rule.when)
-        )  # fmt: skip
+        leaf_ids = facts.compiled.rule_leaves[rule.id]
+        self.trace = tuple(facts.entry(i) for i in leaf_ids)
         self.missing: tuple[str, ...] = ()
         self.would_fire_if = ""
         if truth is Truth.UNKNOWN:
-            self.missing = tuple(dict.fromkeys(_missing(rule.when, facts.memo)))
-            self.would_fire_if = _residual(rule.when, facts.memo) or describe(rule.when)
+            if rule.id in facts.compiled.single_leaf:
+                # a single leaf (possibly under all/any): it is the whole residual
+                meta = facts.compiled.leaf_meta[leaf_ids[0]]
+                self.missing, self.would_fire_if = (meta.path,), meta.description
+            else:
+                self.missing = tuple(dict.fromkeys(_missing(rule.when, facts)))
+                self.would_fire_if = _residual(rule.when, facts) or describe(rule.when)
 
     @property
     def outcome(self) -> str:
@@ -723,7 +772,30 @@ class CompiledRuleSet:
 
     def __init__(self, ruleset: RuleSet) -> None:
         self.ruleset = ruleset
-        self.all_rules = tuple((rule, _compile(rule.when)) for rule in ruleset.rules)
+        self.leaf_meta: list[_LeafMeta] = []
+        self.index_of_object: dict[int, int] = {}  # id(leaf object) -> leaf index
+        by_value: dict[rs.Leaf, int] = {}
+
+        def index_of(leaf: rs.Leaf) -> int:
+            index = by_value.get(leaf)
+            if index is None:
+                index = by_value[leaf] = len(self.leaf_meta)
+                self.leaf_meta.append(_LeafMeta(leaf))
+            self.index_of_object[id(leaf)] = index
+            return index
+
+        self.all_rules = tuple((rule, _compile(rule.when, index_of)) for rule in ruleset.rules)
+        self.rule_leaves = {
+            rule.id: tuple(dict.fromkeys(by_value[leaf] for leaf in leaves_of(rule.when)))
+            for rule in ruleset.rules
+        }
+        # rules whose whole condition is one leaf under all/any (no not): the leaf is the
+        # residual, so indeterminate reporting needs no tree walk
+        self.single_leaf = frozenset(
+            rule.id
+            for rule in ruleset.rules
+            if len(self.rule_leaves[rule.id]) == 1 and not _has_not(rule.when)
+        )
         self.active = tuple((r, p) for r, p in self.all_rules if r.status == "active")
         by_drug: dict[str, list[int]] = {}
         for index, (rule, _) in enumerate(self.active):
@@ -738,7 +810,7 @@ class CompiledRuleSet:
 
     def facts(self, profile: Profile) -> _Facts:
         """Normalize a profile for evaluation."""
-        return _Facts(profile, self.ruleset.knowledge, self.phenotype_cache)
+        return _Facts(profile, self.ruleset.knowledge, self.phenotype_cache, self)
 
     def outcome(self, profile: Profile, rule_id: str) -> RuleOutcome:
         """Evaluate one rule (whatever its status) with its full trace."""
