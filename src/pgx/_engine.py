@@ -20,13 +20,10 @@ from pgx.logic import Truth, all_of, any_of, not_
 from pgx.phenotype import allele_names, call_phenotype
 from pgx.profile import Expression, GeneResult, Profile, SomaticVariant
 from pgx.report import (
-    Against,
     Conflict,
-    Evidence,
     Finding,
     GenePhenotype,
     Indeterminate,
-    Regimen,
     Report,
     RulesetInfo,
     Superseded,
@@ -823,9 +820,6 @@ class CompiledRuleSet:
 
 def _finding(rule: rs.Rule, trace: tuple[TraceEntry, ...]) -> Finding:
     then = rule.then
-    regimen = None
-    if then.regimen is not None:
-        regimen = Regimen(then.regimen.all_of, then.regimen.any_of)
     return Finding(
         rule_id=rule.id,
         rule_version=rule.version,
@@ -833,13 +827,13 @@ def _finding(rule: rs.Rule, trace: tuple[TraceEntry, ...]) -> Finding:
         indicator=then.indicator or DEFAULT_INDICATOR[then.action],  # type: ignore[arg-type]
         drugs=rule.drugs,
         summary=then.summary,
-        evidence=Evidence(then.evidence.level, then.evidence.strength),
+        evidence=then.evidence,
         citations=then.citations,
         because=trace,
         title=rule.title,
-        regimen=regimen,
+        regimen=then.regimen,
         detail=then.detail,
-        against=tuple(Against(a.summary, a.citations) for a in then.against),
+        against=then.against,
     )
 
 

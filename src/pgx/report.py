@@ -12,11 +12,16 @@ from typing import Any, Literal
 
 from attrs import frozen
 
+from pgx.ruleset import Against, Evidence, Regimen
+
 __all__ = [
+    "Against",
     "Conflict",
+    "Evidence",
     "Finding",
     "GenePhenotype",
     "Indeterminate",
+    "Regimen",
     "Report",
     "RulesetInfo",
     "Superseded",
@@ -66,30 +71,6 @@ class TraceEntry:
     observed: str
     condition: str
     truth: Literal["true", "false", "unknown"]
-
-
-@frozen
-class Evidence:
-    """Evidence level and recommendation strength."""
-
-    level: str
-    strength: str | None = None
-
-
-@frozen
-class Regimen:
-    """Drugs of a finding: ``all_of`` combination or ``any_of`` substitutes."""
-
-    all_of: tuple[str, ...] | None = None
-    any_of: tuple[str, ...] | None = None
-
-
-@frozen
-class Against:
-    """Evidence that disputes a finding."""
-
-    summary: str
-    citations: tuple[str, ...]
 
 
 @frozen
