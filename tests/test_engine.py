@@ -214,3 +214,22 @@ def test_deterministic_and_round_trip(
     # every active rule is accounted for exactly once
     decided = {f.rule_id for f in first.findings} | {i.rule_id for i in first.indeterminate}
     assert len(decided) == len(first.findings) + len(first.indeterminate)
+
+
+def test_reported_variant_off_panel_still_counts(rules: Any) -> None:
+    """A KRAS G12D reported outside the declared panel is still a KRAS G12D."""
+    tumor = {
+        **IGF1R_FIRES["tumor"],
+        "sequenced_genes": ["BRAF"],
+        "variants": [{"gene": "KRAS", "protein": "p.G12D"}],
+    }
+    profile = {**IGF1R_FIRES, "tumor": tumor}
+    assert _outcome(evaluate(profile, rules, now=NOW), "t-igf1r") == "does_not_fire"
+
+
+def test_report_from_bad_dict_is_pgx_error(rules: Any) -> None:
+    """Reading back a damaged report raises InputError with the path."""
+    data = evaluate({}, rules, now=NOW).to_dict()
+    data["findings"] = "oops"
+    with pytest.raises(InputError, match=r"\$\.findings"):
+        Report.from_dict(data)

@@ -50,3 +50,12 @@ def test_numeric_keys_kept_as_text() -> None:
     doc, _ = parse("1: a\n3.0: b\n", "f.yaml")
     assert doc is not None
     assert doc.data == {"1": "a", "3.0": "b"}
+
+
+def test_tags_on_collections_refused() -> None:
+    """A tag on a list or mapping is refused, not silently read as plain data."""
+    doc, problems = parse("a: !!python/object/apply:os.system [ls]\n", "f.yaml")
+    assert doc is None
+    assert "tag" in problems[0].message
+    doc, problems = parse("a: !custom {b: 1}\n", "f.yaml")
+    assert doc is None

@@ -304,12 +304,14 @@ def _somatic(facts: _Facts, leaf: rs.SomaticLeaf) -> Observed:
     tumor = facts.profile.tumor
     if facts.somatic is None or tumor is None:
         return Truth.UNKNOWN, "tumor not sequenced"
-    if tumor.sequenced_genes is not None and leaf.gene not in tumor.sequenced_genes:
-        return Truth.UNKNOWN, f"{leaf.gene} not on the sequenced panel"
     variants = facts.somatic.get(leaf.gene, [])
+    # a gene off the panel is unknown, but a variant reported in it is still a fact
+    off_panel = tumor.sequenced_genes is not None and leaf.gene not in tumor.sequenced_genes
+    truth = any_of(_somatic_match(facts.knowledge, leaf, v) for v in variants)
+    if off_panel and truth is not Truth.TRUE:
+        return Truth.UNKNOWN, f"{leaf.gene} not on the sequenced panel"
     if not variants:
         return Truth.FALSE, f"no {leaf.gene} variant found"
-    truth = any_of(_somatic_match(facts.knowledge, leaf, v) for v in variants)
     shown = ", ".join(f"{leaf.gene} {v.protein or v.hgvsc or '?'}" for v in variants)
     return truth, shown
 

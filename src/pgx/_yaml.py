@@ -68,6 +68,9 @@ class _Refused(Exception):
         self.line = line
 
 
+_PLAIN_TAGS = frozenset({"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"})
+
+
 def _build(
     loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, lines: dict[PathKey, int], depth: int
 ) -> Any:
@@ -80,6 +83,8 @@ def _build(
             # timestamps, binary: keep the text so a string field still gets its value
             value = node.value
         return value
+    if node.tag not in _PLAIN_TAGS:
+        raise _Refused(f"YAML tag '{node.tag}' is not accepted", line)
     if isinstance(node, yaml.SequenceNode):
         if len(node.value) > MAX_ITEMS:
             raise _Refused(f"list longer than {MAX_ITEMS} items", line)

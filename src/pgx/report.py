@@ -182,9 +182,16 @@ class Report:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Report:
         """Rebuild a report from `to_dict` output (e.g. read back from JSON)."""
-        from pgx._convert import conv_structure  # noqa: PLC0415 - the converter imports models
+        from pgx._convert import structure  # noqa: PLC0415 - the converter imports models
+        from pgx._yaml import format_path  # noqa: PLC0415
+        from pgx.errors import InputError, Problem  # noqa: PLC0415
 
-        return conv_structure(dict(data), cls)
+        report, errors = structure(dict(data), cls)
+        if report is None:
+            raise InputError(
+                Problem(format_path(path), message, "<report>") for path, message in errors
+            )
+        return report
 
     def to_markdown(self) -> str:
         """A human-readable report (Markdown)."""
