@@ -106,6 +106,7 @@ _SECTIONS = (
     "exons",
     "labs",
     "biomarkers",
+    "allele_definitions",
 )
 
 
@@ -158,6 +159,7 @@ class _Merger:
             somatic_classes=tuple(self.somatic),
             labs=table("labs"),
             biomarkers=table("biomarkers"),
+            allele_definitions=table("allele_definitions"),
         )
 
 
@@ -228,6 +230,17 @@ def _check_knowledge(
         for gene in kf.exons:
             if gene not in knowledge.genes:
                 out.append(doc.problem(("exons", gene), f"unknown gene '{gene}'"))
+        for gene, defs in kf.allele_definitions.items():
+            if gene not in knowledge.genes:
+                out.append(doc.problem(("allele_definitions", gene), f"unknown gene '{gene}'"))
+            for allele, bases in defs.alleles.items():
+                for pos_id, base in bases.items():
+                    where = ("allele_definitions", gene, "alleles", allele, pos_id)
+                    pos = defs.positions.get(pos_id)
+                    if pos is None:
+                        out.append(doc.problem(where, f"unknown position '{pos_id}'"))
+                    elif base != pos.ref and base not in pos.alts:
+                        out.append(doc.problem(where, f"'{base}' is neither ref nor an alt"))
     return out
 
 

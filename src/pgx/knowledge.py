@@ -13,11 +13,13 @@ from typing import Literal
 from attrs import field, frozen
 
 __all__ = [
+    "AlleleDefinitions",
     "AlleleFunction",
     "Biomarker",
     "CancerTypeEntry",
     "Cutpoint",
     "CutpointBin",
+    "DefinedPosition",
     "Drug",
     "DrugClass",
     "ExonType",
@@ -174,6 +176,31 @@ class Biomarker:
 
 
 @frozen
+class DefinedPosition:
+    """A variant position that defines star alleles, VCF-style (anchor base for indels)."""
+
+    position: int
+    ref: str
+    alts: tuple[str, ...]
+
+
+@frozen
+class AlleleDefinitions:
+    """Which bases at which positions make each named allele of one gene.
+
+    ``alleles`` maps an allele name to ``{position id: base}``; positions an allele does not
+    list carry the reference base.
+    """
+
+    build: Literal["GRCh38"]
+    chromosome: str
+    source: str
+    positions: dict[str, DefinedPosition]
+    alleles: dict[str, dict[str, str]]
+    citations: tuple[str, ...] = ()
+
+
+@frozen
 class KnowledgeFile:
     """The contents of one knowledge YAML file."""
 
@@ -188,6 +215,7 @@ class KnowledgeFile:
     somatic_classes: tuple[SomaticClass, ...] = ()
     labs: dict[str, LabEntry] = field(factory=dict)
     biomarkers: dict[str, Biomarker] = field(factory=dict)
+    allele_definitions: dict[str, AlleleDefinitions] = field(factory=dict)
 
 
 def _closure(start: str, parents: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
@@ -216,6 +244,7 @@ class Knowledge:
     somatic_classes: tuple[SomaticClass, ...]
     labs: Mapping[str, LabEntry]
     biomarkers: Mapping[str, Biomarker]
+    allele_definitions: Mapping[str, AlleleDefinitions] = field(factory=dict)
 
     def classes_of(self, drug: str) -> frozenset[str]:
         """Every class a drug belongs to, ancestors included; empty for unknown drugs."""
