@@ -41,3 +41,24 @@ def test_igf1r_example_fires_rule_1() -> None:
     assert finding is not None
     assert finding.evidence.level == "4"
     assert finding.against
+
+
+def test_phenotype_gap_check_finds_silence(tmp_path: object) -> None:
+    """A drug whose rules skip a phenotype of the gene's table is a lint problem."""
+    from pathlib import Path
+
+    from pgx import load_ruleset
+
+    path = Path(str(tmp_path)) / "r.yaml"
+    path.write_text(
+        "pgx_rules: 1\nrules:\n"
+        "  - id: only-pm\n    version: 1.0.0\n    drugs: [clopidogrel]\n"
+        "    when: {phenotype: {gene: CYP2C19, in: [Poor Metabolizer]}}\n"
+        "    then: {action: avoid, summary: s, evidence: {level: '1'}, "
+        "citations: ['PMID:35034351']}\n",
+        encoding="utf-8",
+    )
+    (problem,) = [p for p in lint(load_ruleset(path)) if "decides" in p.message]
+    assert "no clopidogrel rule decides CYP2C19" in problem.message
+    assert "Normal Metabolizer" in problem.message
+    assert ", Poor Metabolizer" not in problem.message  # the rule decides PM

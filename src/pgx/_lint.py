@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+
 from attrs import frozen
 
+from pgx import ruleset as rs
 from pgx._engine import leaves_of
 from pgx.errors import Problem
+from pgx.knowledge import GenePhenotypes
+from pgx.phenotype import bin_score
 from pgx.ruleset import RuleSet
 
-__all__ = ["MAX_SUMMARY", "Coverage", "coverage", "lint"]
+__all__ = ["MAX_SUMMARY", "Coverage", "coverage", "lint", "phenotype_gaps"]
 
 #: Longest summary a finding may carry (it is the headline of a card).
 MAX_SUMMARY = 140
@@ -37,6 +42,74 @@ def lint(ruleset: RuleSet) -> list[Problem]:
                 Problem(
                     f"{path}.tests",
                     f"rule '{rule.id}' needs an inline test expecting {', '.join(missing)}",
+                    src.file,
+                    src.line,
+                )
+            )
+    return problems + phenotype_gaps(ruleset)
+
+
+def _achievable(table: GenePhenotypes) -> list[tuple[str, float | None]]:
+    """Every (phenotype, score) a diplotype of two single-copy alleles can produce."""
+    if table.method == "function":
+        return [(row.phenotype, None) for row in table.phenotypes]
+    values = sorted(
+        {fn.activity_value for fn in table.alleles.values() if fn.activity_value is not None}
+    )
+    out: list[tuple[str, float | None]] = []
+    for a, b in itertools.combinations_with_replacement(values, 2):
+        score = round(a + b, 4)
+        term = bin_score(table, score)
+        if term is not None:
+            out.append((term, score))
+    return out
+
+
+def phenotype_gaps(ruleset: RuleSet) -> list[Problem]:
+    """Phenotypes a drug's rules read but never decide: such patients would get no finding.
+
+    For every drug and every gene its rules read by phenotype or activity score, each
+    phenotype (and each achievable activity score) of the gene's table must appear in some
+    rule about the drug. A deliberate "no recommendation" is written as an explicit
+    ``informative`` rule, so that silence never stands for "nothing to say".
+    """
+    reads: dict[tuple[str, str], list[rs.Leaf]] = {}
+    first: dict[str, rs.Rule] = {}
+    for rule in ruleset.rules:
+        if rule.status != "active":
+            continue
+        for leaf in leaves_of(rule.when):
+            if isinstance(leaf, rs.PhenotypeLeaf | rs.ActivityScoreLeaf):
+                for drug in rule.drugs:
+                    reads.setdefault((drug, leaf.gene), []).append(leaf)
+                    first.setdefault(drug, rule)
+    problems = []
+    for (drug, gene), leaves in sorted(reads.items()):
+        table = ruleset.knowledge.gene_phenotypes.get(gene)
+        if table is None:
+            continue
+        terms = {t for leaf in leaves if isinstance(leaf, rs.PhenotypeLeaf) for t in leaf.in_}
+        ranges = [
+            (leaf.at_least, leaf.at_most)
+            for leaf in leaves
+            if isinstance(leaf, rs.ActivityScoreLeaf)
+        ]
+        missing = set()
+        for term, score in _achievable(table):
+            if term in terms:
+                continue
+            if score is not None and any(
+                (lo is None or score >= lo) and (hi is None or score <= hi) for lo, hi in ranges
+            ):
+                continue
+            missing.add(term if score is None else f"{term} (activity score {score:g})")
+        if missing:
+            src = ruleset.sources[first[drug].id]
+            problems.append(
+                Problem(
+                    f"$.rules[{src.index}]",
+                    f"no {drug} rule decides {gene} {', '.join(sorted(missing))}: such patients "
+                    "would get no finding; add a rule (informative if there is no recommendation)",
                     src.file,
                     src.line,
                 )

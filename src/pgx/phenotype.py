@@ -155,6 +155,11 @@ def _by_activity(
     )
 
 
+def bin_score(table: GenePhenotypes, score: float) -> str | None:
+    """The phenotype whose activity-score range holds ``score``, if any."""
+    return _bin(table, score)
+
+
 def _bin(table: GenePhenotypes, score: float) -> str | None:
     for row in table.phenotypes:
         low = row.at_least if row.at_least is not None else float("-inf")
