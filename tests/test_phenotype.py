@@ -142,3 +142,12 @@ def test_no_call_is_not_normal(knowledge: Knowledge) -> None:
     """An explicit no-call has no phenotype."""
     called = _call(knowledge, "CYP2C19", diplotype="./.")
     assert (called.status, called.phenotype) == ("no_call", None)
+
+
+def test_cyp2d6_three_or_more_copies(knowledge: Knowledge) -> None:
+    """CPIC's '≥3' copies: the phenotype is stated only when the lower bound decides it."""
+    um = _call(knowledge, "CYP2D6", diplotype="*1x≥3/*4")
+    assert (um.phenotype, um.activity_score) == ("Ultrarapid Metabolizer", None)
+    decreased = _call(knowledge, "CYP2D6", diplotype="*10x≥3/*4")  # 0.75 or more
+    assert decreased.phenotype == "Indeterminate"
+    assert _call(knowledge, "CYP2D6", diplotype="*4x>=3/*4").activity_score == 0.0

@@ -19,13 +19,15 @@ from pgx.report import GenePhenotype, PhenotypeStatus
 __all__ = ["Haplotype", "call_phenotype", "parse_diplotype"]
 
 _TANDEM = re.compile(r"\+(?=\*)")
-_COPIES = re.compile(r"^(?P<name>.+?)x(?P<n>\d+|N)$")
+_COPIES = re.compile(r"^(?P<name>.+?)x(?P<n>\d+|N|≥3|>=3)$")
+#: Copy number of ``xN`` (unknown) and of ``x≥3`` (three or more, as CPIC bins it).
+UNKNOWN_COPIES, AT_LEAST_3 = 0, -3
 _NO_CALL = frozenset({".", "./.", "NA", "n/a", "no call", "No call", "No Call"})
 
 
 @frozen
 class Haplotype:
-    """One chromosome's alleles: tandem parts with their copy numbers (0 = unknown ``xN``)."""
+    """One chromosome's alleles: tandem parts with copy numbers (0: ``xN``, -3: ``x≥3``)."""
 
     parts: tuple[tuple[str, int], ...]
 
@@ -49,7 +51,8 @@ def parse_diplotype(text: str, known: Collection[str] = ()) -> tuple[Haplotype, 
             match = _COPIES.match(part)
             if match and match["name"].startswith("*"):
                 n = match["n"]
-                parts.append((match["name"], 0 if n == "N" else int(n)))
+                copies = {"N": UNKNOWN_COPIES, "≥3": AT_LEAST_3, ">=3": AT_LEAST_3}.get(n)
+                parts.append((match["name"], int(n) if copies is None else copies))
             else:
                 parts.append((part, 1))
         out.append(Haplotype(tuple(parts)))
@@ -120,6 +123,7 @@ def _by_activity(
     gene: str, diplotype: str, parsed: tuple[Haplotype, Haplotype], table: GenePhenotypes
 ) -> GenePhenotype:
     total = 0.0
+    open_ended = False  # some functional allele has "three or more" copies
     for hap in parsed:
         for name, copies in hap.parts:
             value = table.alleles[name].activity_value
@@ -139,8 +143,30 @@ def _by_activity(
                     "Indeterminate",
                     reason=f"{gene} {name}xN: unknown copy number of a functional allele",
                 )
-            total += value * max(copies, 1) if copies else 0.0
+            if copies == AT_LEAST_3:
+                open_ended = open_ended or value > 0
+            total += value * (3 if copies == AT_LEAST_3 else copies)
     score = round(total, 4)
+    if open_ended:
+        # the exact score is unknown; the phenotype is known only when every score from
+        # this lower bound up falls in the same, open-ended range
+        top = next((r for r in table.phenotypes if r.functions is None and r.at_most is None), None)
+        if top is not None and top.at_least is not None and score >= top.at_least:
+            return GenePhenotype(
+                "called",
+                "diplotype",
+                diplotype,
+                top.phenotype,
+                None,
+                reason=f"activity score at least {score:g} (three or more copies)",
+            )
+        return GenePhenotype(
+            "indeterminate",
+            "diplotype",
+            diplotype,
+            "Indeterminate",
+            reason=f"{gene} activity score is at least {score:g}; the copy number decides",
+        )
     return (
         GenePhenotype("called", "diplotype", diplotype, _bin(table, score), score, None)
         if _bin(table, score) is not None
