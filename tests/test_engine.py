@@ -233,3 +233,29 @@ def test_report_from_bad_dict_is_pgx_error(rules: Any) -> None:
     data["findings"] = "oops"
     with pytest.raises(InputError, match=r"\$\.findings"):
         Report.from_dict(data)
+
+
+def test_hba1c_ifcc_units_convert() -> None:
+    """HbA1c in IFCC mmol/mol is compared by the master equation (48 mmol/mol ~ 6.5 %)."""
+    from pgx import default_ruleset
+
+    rules = default_ruleset()
+    rule_id = "alpelisib-diabetes-hyperglycemia-caution"
+    tumor = {"cancer_type": {"code": "IDC"}}
+    clinical: dict[str, Any] = {"diagnoses": [], "medications": []}
+    high = {
+        "tumor": tumor,
+        "clinical": {**clinical, "labs": {"HbA1c": {"value": 53, "unit": "mmol/mol"}}},
+    }
+    low = {
+        "tumor": tumor,
+        "clinical": {**clinical, "labs": {"HbA1c": {"value": 36, "unit": "mmol/mol"}}},
+    }
+    assert rules.compiled.outcome(_p(high), rule_id).outcome == "fires"
+    assert rules.compiled.outcome(_p(low), rule_id).outcome == "does_not_fire"
+
+
+def _p(data: dict[str, Any]) -> Any:
+    from pgx import load_profile
+
+    return load_profile(data)

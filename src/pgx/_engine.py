@@ -492,12 +492,15 @@ def _lab(facts: _Facts, leaf: rs.LabLeaf) -> Observed:
     if clinical is None or clinical.labs is None or leaf.name not in clinical.labs:
         return Truth.UNKNOWN, "not measured"
     lab = clinical.labs[leaf.name]
-    units = facts.knowledge.labs[leaf.name].units
-    if lab.unit not in units:
+    entry = facts.knowledge.labs[leaf.name]
+    if lab.unit not in entry.units:
         facts.warnings.add(f"lab {leaf.name} unit '{lab.unit}' is not one pgx can convert")
         return Truth.UNKNOWN, f"{lab.value:g} {lab.unit} (unknown unit)"
-    value = lab.value * units[lab.unit] / units[leaf.unit]
-    return Truth.of(_bounds(value, leaf.at_least, leaf.at_most)), f"{lab.value:g} {lab.unit}"
+    # compare in the canonical unit: conversions may be affine (HbA1c mmol/mol -> %)
+    value = entry.to_canonical(lab.value, lab.unit)
+    low = None if leaf.at_least is None else entry.to_canonical(leaf.at_least, leaf.unit)
+    high = None if leaf.at_most is None else entry.to_canonical(leaf.at_most, leaf.unit)
+    return Truth.of(_bounds(value, low, high)), f"{lab.value:g} {lab.unit}"
 
 
 _EVALUATORS: Mapping[type[object], Callable[[_Facts, object], Observed]] = {

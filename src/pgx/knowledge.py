@@ -162,9 +162,18 @@ class SomaticClass:
 
 @frozen
 class LabEntry:
-    """A lab test: accepted units with factors to the first (canonical) unit."""
+    """A lab test: accepted units, converted to the first (canonical) unit.
+
+    ``canonical = value * units[unit] + offsets.get(unit, 0)``: a factor alone for
+    glucose, a factor and an offset for HbA1c IFCC mmol/mol to NGSP %.
+    """
 
     units: dict[str, float]
+    offsets: dict[str, float] = field(factory=dict)
+
+    def to_canonical(self, value: float, unit: str) -> float:
+        """``value`` in ``unit`` expressed in the canonical unit."""
+        return value * self.units[unit] + self.offsets.get(unit, 0.0)
 
 
 @frozen
