@@ -19,7 +19,7 @@ def test_duplicate_key_refused() -> None:
     """A repeated key is an error at its line, never 'last one wins'."""
     doc, problems = parse("a: 1\nb: 2\na: 3\n", "f.yaml")
     assert doc is None
-    assert [(p.line, p.message) for p in problems] == [(3, "duplicate key 'a'")]
+    assert [(p.line, p.path, p.message) for p in problems] == [(3, "$.a", "duplicate key 'a'")]
 
 
 def test_aliases_and_anchors_refused() -> None:

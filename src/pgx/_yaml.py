@@ -63,9 +63,10 @@ class _InputTooLarge(Exception):
 
 
 class _Refused(Exception):
-    def __init__(self, message: str, line: int) -> None:
+    def __init__(self, message: str, line: int, path: PathKey = ()) -> None:
         super().__init__(message)
         self.line = line
+        self.path = path
 
 
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"})
@@ -76,7 +77,7 @@ def _build(
 ) -> Any:
     line = node.start_mark.line + 1
     if depth > MAX_DEPTH:
-        raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", line)
+        raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", line, path)
     if isinstance(node, yaml.ScalarNode):
         value = loader.construct_object(node, deep=True)
         if not isinstance(value, str | int | float | bool | type(None)):
@@ -84,7 +85,7 @@ def _build(
             value = node.value
         return value
     if node.tag not in _PLAIN_TAGS:
-        raise _Refused(f"YAML tag '{node.tag}' is not accepted", line)
+        raise _Refused(f"YAML tag '{node.tag}' is not accepted", line, path)
     if isinstance(node, yaml.SequenceNode):
         if len(node.value) > MAX_ITEMS:
             raise _Refused(f"list longer than {MAX_ITEMS} items", line)
@@ -108,7 +109,7 @@ def _build(
                 # would otherwise make the key unequal to what the author typed
                 key = key_node.value
             if key in out:
-                raise _Refused(f"duplicate key '{key}'", key_node.start_mark.line + 1)
+                raise _Refused(f"duplicate key '{key}'", key_node.start_mark.line + 1, (*path, key))
             lines[(*path, key)] = key_node.start_mark.line + 1
             out[key] = _build(loader, value_node, (*path, key), lines, depth + 1)
         return out
@@ -148,7 +149,7 @@ def parse(text: str | bytes, source: str) -> tuple[Document | None, list[Problem
         if node is not None:
             lines[()] = node.start_mark.line + 1
     except _Refused as exc:
-        return None, [Problem("$", str(exc), source, exc.line)]
+        return None, [Problem(format_path(exc.path), str(exc), source, exc.line)]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
