@@ -48,6 +48,17 @@ def _finding(f: Finding) -> list[str]:
     return lines
 
 
+def _at_a_glance(findings: tuple[Finding, ...]) -> list[str]:
+    """One row per finding, most severe first: what a prescriber reads before the detail."""
+    lines = ["| | drugs | action | evidence | summary |", "| --- | --- | --- | --- | --- |"]
+    for f in findings:
+        lines.append(
+            f"| {_ICON[f.indicator]} | {', '.join(f.drugs)} | {f.action.replace('_', ' ')} "
+            f"| {f.evidence.level} | {_cell(f.summary)} |"
+        )
+    return [*lines, ""]
+
+
 def _indeterminate(items: tuple[Indeterminate, ...]) -> list[str]:
     groups: dict[tuple[str, ...], list[Indeterminate]] = {}
     for item in items:
@@ -90,6 +101,8 @@ def render(report: Report) -> str:
     lines += ["", f"## Findings ({len(report.findings)})", ""]
     if not report.findings:
         lines += ["No rule fired.", ""]
+    else:
+        lines += _at_a_glance(report.findings)
     for finding in report.findings:
         lines += _finding(finding)
     if report.conflicts:
