@@ -1,0 +1,39 @@
+"""CDS Hooks cards: findings as cards, undecided rules never silently dropped."""
+
+from __future__ import annotations
+
+import json
+
+from pgx import evaluate
+from pgx.cds_hooks import cards
+from tests.helpers import NOW, ROOT
+
+PROFILE = ROOT / "examples" / "profiles" / "germline-clopidogrel-codeine.yaml"
+
+
+def test_cards_for_order_select() -> None:
+    """Ordering clopidogrel for a CYP2C19 IM gives a warning card with the rule and evidence."""
+    report = evaluate(PROFILE, drugs=["clopidogrel"], now=NOW)
+    (card,) = cards(report)["cards"]
+    assert card["indicator"] == "warning"
+    assert card["summary"].startswith("CYP2C19 intermediate metabolizer")
+    assert len(card["summary"]) <= 140
+    assert "cpic-cyp2c19-clopidogrel-intermediate" in card["source"]["label"]
+    assert "Evidence level 1 (strong)" in card["detail"]
+    assert "PMID:35034351" in card["detail"]
+
+
+def test_undecided_rules_become_info_cards() -> None:
+    """A drug whose gene was not tested gets an info card naming the missing test."""
+    report = evaluate(PROFILE, drugs=["warfarin"], now=NOW)
+    response = cards(report)["cards"]
+    assert response
+    assert all(c["indicator"] == "info" for c in response)
+    assert any("germline.CYP2C9" in c["summary"] for c in response)
+
+
+def test_cards_are_deterministic() -> None:
+    """The same report gives byte-identical cards, with stable ids."""
+    first = json.dumps(cards(evaluate(PROFILE, now=NOW)), sort_keys=True)
+    second = json.dumps(cards(evaluate(PROFILE, now=NOW)), sort_keys=True)
+    assert first == second
