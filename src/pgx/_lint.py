@@ -125,13 +125,19 @@ class Coverage:
     genes: tuple[str, ...]
     drugs: tuple[str, ...]
     pairs: tuple[tuple[str, str], ...]
+    without_rxnorm: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One line for the terminal."""
-        return (
+        line = (
             f"{self.rules} rules; {len(self.genes)} genes; {len(self.drugs)} drugs; "
             f"{len(self.pairs)} gene-drug pairs"
         )
+        if self.without_rxnorm:
+            line += f"; {len(self.without_rxnorm)} drugs without an RxNorm code: " + ", ".join(
+                self.without_rxnorm
+            )
+        return line
 
 
 def coverage(ruleset: RuleSet) -> Coverage:
@@ -145,4 +151,13 @@ def coverage(ruleset: RuleSet) -> Coverage:
         genes |= rule_genes
         drugs |= set(rule.drugs)
         pairs |= {(g, d) for g in rule_genes for d in rule.drugs}
-    return Coverage(len(active), tuple(sorted(genes)), tuple(sorted(drugs)), tuple(sorted(pairs)))
+    named = drugs | {
+        d
+        for rule in active
+        if rule.then.regimen is not None
+        for d in (rule.then.regimen.all_of or rule.then.regimen.any_of or ())
+    }
+    no_code = tuple(sorted(d for d in named if ruleset.knowledge.drugs[d].rxnorm is None))
+    return Coverage(
+        len(active), tuple(sorted(genes)), tuple(sorted(drugs)), tuple(sorted(pairs)), no_code
+    )
