@@ -43,10 +43,10 @@ __all__ = [
     "load_ruleset",
 ]
 
-#: The profile format version this pgx reads (``pgx_profile: 1``).
 PROFILE_FORMAT_VERSION = 1
-#: The rule language version this pgx reads (``pgx_rules: 1``).
+"""The profile format version this pgx reads (``pgx_profile: 1``)."""
 RULE_LANGUAGE_VERSION = 1
+"""The rule language version this pgx reads (``pgx_rules: 1``)."""
 
 
 @functools.cache
