@@ -259,3 +259,24 @@ def _p(data: dict[str, Any]) -> Any:
     from pgx import load_profile
 
     return load_profile(data)
+
+
+def test_no_call_diplotype_is_unknown(tmp_path: Any) -> None:
+    """A 'no call' diplotype is neither equal nor unequal to any diplotype."""
+    from pathlib import Path
+
+    from pgx import load_ruleset
+
+    path = Path(str(tmp_path)) / "r.yaml"
+    path.write_text(
+        "pgx_rules: 1\nrules:\n"
+        "  - id: not-star2\n    version: 1.0.0\n    drugs: [clopidogrel]\n"
+        "    when: {not: {diplotype: {gene: CYP2C19, in: ['*2/*2']}}}\n"
+        "    then: {action: informative, summary: s, evidence: {level: '4'}, "
+        "citations: ['PMID:35034351']}\n",
+        encoding="utf-8",
+    )
+    rules = load_ruleset(path)
+    for text in ("no call", "./."):
+        report = evaluate({"germline": {"CYP2C19": {"diplotype": text}}}, rules, now=NOW)
+        assert _outcome(report, "not-star2") == "indeterminate", text

@@ -17,7 +17,7 @@ from pgx._somatic import normalize_protein, parse_protein
 from pgx.errors import InputError, Problem
 from pgx.knowledge import Knowledge
 from pgx.logic import Truth, all_of, any_of, not_
-from pgx.phenotype import allele_names, call_phenotype
+from pgx.phenotype import allele_names, call_phenotype, parse_diplotype
 from pgx.profile import Expression, GeneResult, Profile, SomaticVariant
 from pgx.report import (
     Conflict,
@@ -90,6 +90,8 @@ class _Facts:
                 if key is not None:
                     cache[key] = cached
             self.phenotypes[gene] = cached
+            if result.call is not None:  # input problems for this gene (VCF, outside calls)
+                self.warnings.update(result.call.warnings)
             if gene not in knowledge.genes:
                 self.warnings.add(f"germline gene '{gene}' is not in pgx's gene table")
         tumor = profile.tumor
@@ -163,6 +165,12 @@ def _diplotype(facts: _Facts, leaf: rs.DiplotypeLeaf) -> Observed:
     result = _gene(facts, leaf.gene)
     if result is None or result.diplotype is None:
         return Truth.UNKNOWN, "no diplotype"
+    if (
+        _diplotype_key(result.diplotype) == _diplotype_key("./.")
+        or parse_diplotype(result.diplotype) is None
+    ):
+        # "no call" and the like: not a diplotype, so neither equal nor unequal to one
+        return Truth.UNKNOWN, f"{result.diplotype} (no call)"
     wanted = {_diplotype_key(d) for d in leaf.in_}
     return Truth.of(_diplotype_key(result.diplotype) in wanted), result.diplotype
 
@@ -175,22 +183,56 @@ def _allele(facts: _Facts, leaf: rs.AlleleLeaf) -> Observed:
     result = _gene(facts, leaf.gene)
     if result is None:
         return Truth.UNKNOWN, "not tested"
+    want = _strip_gene(leaf.carries, leaf.gene)
     if result.alleles is not None:
         typed: tuple[str, ...] | None = tuple(_strip_gene(a, leaf.gene) for a in result.alleles)
     elif result.diplotype is not None:
         typed = allele_names(result.diplotype)
+    elif result.call is not None and len(result.call.candidates) > 1:
+        # an ambiguous VCF call: a carrier only if every candidate diplotype carries it
+        truths = [_carries(allele_names(d) or (), want) for d in result.call.candidates]
+        if result.call.truncated:
+            truths.append(Truth.UNKNOWN)
+        shown = " or ".join(result.call.candidates)
+        if all(t is Truth.TRUE for t in truths):
+            return Truth.TRUE, shown
+        if all(t is Truth.FALSE for t in truths):
+            return Truth.FALSE, shown
+        return Truth.UNKNOWN, shown
     else:
         typed = None
-    if typed is None:
-        return Truth.UNKNOWN, "no alleles typed"
-    want = leaf.carries
+    if typed is not None:
+        return _carries(typed, want), "/".join(typed)
+    if result.carriers:
+        return _carrier_status(result.carriers, leaf.gene, want)
+    return Truth.UNKNOWN, "no alleles typed"
+
+
+def _carries(typed: tuple[str, ...], want: str) -> Truth:
     ambiguous = False
     for allele in typed:
         if allele == want or allele.startswith(want + ":"):
-            return Truth.TRUE, "/".join(typed)
+            return Truth.TRUE
         if want.startswith(allele + ":"):
             ambiguous = True  # typed at lower resolution than the rule asks
-    return (Truth.UNKNOWN if ambiguous else Truth.FALSE), "/".join(typed)
+    return Truth.UNKNOWN if ambiguous else Truth.FALSE
+
+
+def _carrier_status(carriers: Mapping[str, bool], gene: str, want: str) -> Observed:
+    """Carriage reported as "*57:01 positive/negative" without the alleles typed."""
+    truths = []
+    for raw, carried in sorted(carriers.items()):
+        allele = _strip_gene(raw, gene)
+        seen = f"{allele} {'positive' if carried else 'negative'}"
+        if allele == want:
+            return Truth.of(carried), seen
+        if carried and allele.startswith(want + ":"):
+            return Truth.TRUE, seen  # positive for a higher-resolution *57:01:01
+        if not carried and want.startswith(allele + ":"):
+            return Truth.FALSE, seen  # negative for the whole *57 group
+        truths.append(seen)
+    # carriage of other alleles says nothing about this one
+    return Truth.UNKNOWN, ", ".join(truths) + f" (nothing reported about {want})"
 
 
 def _activity(facts: _Facts, leaf: rs.ActivityScoreLeaf) -> Observed:

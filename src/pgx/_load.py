@@ -76,13 +76,91 @@ def _problems(
     return out
 
 
-def load_profile(source: str | os.PathLike[str] | Mapping[str, Any] | Profile) -> Profile:
-    """Load a patient profile from a ``.yaml``/``.yml``/``.json`` file or a mapping.
+def load_profile(
+    profile: str | os.PathLike[str] | Mapping[str, Any] | Profile | None = None,
+    *,
+    vcf: str | os.PathLike[str] | None = None,
+    sample: str | None = None,
+    outside_calls: str | os.PathLike[str] | None = None,
+    somatic: str | os.PathLike[str] | None = None,
+    expression: str | os.PathLike[str] | None = None,
+    expression_assay: str | None = None,
+    assume_reference: bool = False,
+    ruleset: rs.RuleSet | None = None,
+) -> Profile:
+    """Load a patient profile, merged with pipeline inputs when given.
+
+    Args:
+        profile: A ``.yaml``/``.yml``/``.json`` file, a mapping, or a `Profile`.
+        vcf: A germline VCF on GRCh38 (plain or bgzipped): genes with allele definitions
+            are called from it. A position missing from it is a no-call, never reference.
+        sample: The VCF sample (and MAF ``Tumor_Sample_Barcode``) to read, when the files
+            hold several.
+        outside_calls: A PharmCAT-style outside-call TSV (gene, diplotype, phenotype,
+            activity score); an outside call replaces the VCF call for its gene.
+        somatic: A MAF of somatic variants (``tumor.variants``).
+        expression: An expression table (``gene, value`` or ``gene, assay, value``).
+        expression_assay: The assay of a two-column expression table without one in its
+            header (``ihc``, ``h_score``, ``z_score``, ``fold_change``, ``tpm``, ``level``).
+        assume_reference: Take VCF positions that are absent as reference (off by default;
+            the report records its use).
+        ruleset: Whose knowledge (allele definitions, phenotype tables) calls the VCF;
+            the bundled rules by default.
 
     Raises:
-        ProfileError: listing every problem (unknown keys, wrong types, bad values), each
-            with its file, line and field path.
+        ProfileError: listing every problem (unknown keys, wrong types, bad values, bad
+            input files, facts that two sources give differently), each with its file,
+            line and field path.
     """
+    inputs = (vcf, outside_calls, somatic, expression)
+    base = None if profile is None else _load_one(profile)
+    if all(i is None for i in inputs):
+        if base is None:
+            raise ProfileError([Problem("$", "give a profile or at least one input file")])
+        return base
+    from pgx import adapters  # noqa: PLC0415 - adapters load only when pipeline inputs are given
+
+    source = "<profile>" if profile is None else _source_name(profile)
+    called = None
+    sample_id = None
+    if vcf is not None:
+        rules = ruleset if ruleset is not None else default_ruleset()
+        sample_id, genes = adapters.call_vcf(
+            vcf, rules, sample=sample, assume_reference=assume_reference
+        )
+        called = (str(vcf), genes)
+    merged = adapters.merge_inputs(
+        base,
+        source,
+        vcf=called,
+        outside=(
+            None
+            if outside_calls is None
+            else (str(outside_calls), adapters.read_outside_calls(outside_calls))
+        ),
+        somatic=None if somatic is None else (str(somatic), adapters.read_maf(somatic, sample)),
+        expression=(
+            None
+            if expression is None
+            else (str(expression), adapters.read_expression(expression, expression_assay))
+        ),
+        profile_id=sample_id,
+    )
+    errors = list(_profile_checks(merged))
+    if errors:
+        raise ProfileError(_problems(errors, None, source))
+    return merged
+
+
+def _source_name(profile: str | os.PathLike[str] | Mapping[str, Any] | Profile) -> str:
+    if isinstance(profile, Profile):
+        return "<profile>"
+    if isinstance(profile, Mapping):
+        return "<mapping>"
+    return str(profile)
+
+
+def _load_one(source: str | os.PathLike[str] | Mapping[str, Any] | Profile) -> Profile:
     if isinstance(source, Profile):
         return source
     if isinstance(source, Mapping):

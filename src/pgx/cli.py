@@ -25,9 +25,19 @@ def _ruleset(path: str | None) -> RuleSet:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    report = evaluate(
-        load_profile(args.profile), _ruleset(args.rules), drugs=args.drug or None, now=args.now
+    ruleset = _ruleset(args.rules)
+    profile = load_profile(
+        args.profile,
+        vcf=args.vcf,
+        sample=args.sample,
+        outside_calls=args.outside_calls,
+        somatic=args.somatic,
+        expression=args.expression,
+        expression_assay=args.expression_assay,
+        assume_reference=args.assume_reference,
+        ruleset=ruleset,
     )
+    report = evaluate(profile, ruleset, drugs=args.drug or None, now=args.now)
     sys.stdout.write(report.to_json() if args.format == "json" else report.to_markdown())
     return 0
 
@@ -124,8 +134,24 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     ev = sub.add_parser("evaluate", help="evaluate a profile and print the report")
-    ev.add_argument("profile", help="profile file (.yaml, .yml, .json)")
+    ev.add_argument("profile", nargs="?", help="profile file (.yaml, .yml, .json)")
     ev.add_argument("--rules", help="rule file or directory (default: bundled rules)")
+    inputs = ev.add_argument_group("pipeline inputs (merged with the profile)")
+    inputs.add_argument("--vcf", help="germline VCF on GRCh38, plain or bgzipped")
+    inputs.add_argument("--sample", help="the sample to read from a multi-sample VCF or MAF")
+    inputs.add_argument(
+        "--assume-reference",
+        action="store_true",
+        help="take positions absent from the VCF as reference (recorded in the report)",
+    )
+    inputs.add_argument("--outside-calls", help="PharmCAT-style outside-call TSV")
+    inputs.add_argument("--somatic", help="MAF of somatic variants")
+    inputs.add_argument("--expression", help="expression TSV: gene, value or gene, assay, value")
+    inputs.add_argument(
+        "--expression-assay",
+        choices=("ihc", "h_score", "z_score", "fold_change", "tpm", "level"),
+        help="the assay of a two-column expression table without it in the header",
+    )
     ev.add_argument("--drug", action="append", help="only rules about this drug (repeatable)")
     ev.add_argument("--format", choices=("markdown", "json"), default="markdown")
     ev.add_argument("--now", help="report time, ISO-8601 (for reproducible output)")

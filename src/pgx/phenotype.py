@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from attrs import frozen
+from attrs import evolve, frozen
 
 from pgx.knowledge import UNDETERMINED_FUNCTIONS, GenePhenotypes, Knowledge
-from pgx.profile import GeneResult
+from pgx.profile import GeneCall, GeneResult
 from pgx.report import GenePhenotype, PhenotypeStatus
 
 __all__ = ["Haplotype", "call_phenotype", "parse_diplotype"]
@@ -211,8 +211,60 @@ def call_phenotype(gene: str, result: GeneResult, knowledge: Knowledge) -> GeneP
 
     A reported phenotype or activity score is used as given, unless it disagrees with the
     one derived from the diplotype: then the result is a ``conflict`` with no phenotype, since
-    pgx cannot know which is right.
+    pgx cannot know which is right. When a VCF call left several candidate diplotypes, each
+    is phenotyped and the phenotype is stated only if they all agree.
     """
+    call = result.call
+    if call is None:
+        return _call_one(gene, result, knowledge)
+    if result.diplotype is None and (len(call.candidates) > 1 or call.truncated):
+        found = _from_candidates(gene, call, knowledge)
+    elif result.is_bare():
+        # a gene the inputs mention without a result (not callable, unreadable line)
+        reason = "; ".join((*call.warnings, *call.notes)) or f"{gene} was not called"
+        found = GenePhenotype("no_call", call.source, reason=reason)
+    else:
+        found = _call_one(gene, result, knowledge)
+    return evolve(found, call=call)
+
+
+def _from_candidates(gene: str, call: GeneCall, knowledge: Knowledge) -> GenePhenotype:
+    shown = " or ".join(call.candidates) + (" or others" if call.truncated else "")
+    hiding = f" (not called: {', '.join(call.missing_positions)})" if call.missing_positions else ""
+    if call.truncated:
+        return GenePhenotype(
+            "indeterminate",
+            "diplotype",
+            shown,
+            reason=f"too many {gene} diplotypes fit the genotypes{hiding}",
+        )
+    each = [_call_one(gene, GeneResult(diplotype=d), knowledge) for d in call.candidates]
+    phenotypes = {p.phenotype for p in each}
+    usable = all(p.status == "called" for p in each)
+    if usable and len(phenotypes) == 1:
+        scores = {p.activity_score for p in each}
+        (phenotype,) = phenotypes
+        return GenePhenotype(
+            "called",
+            "diplotype",
+            shown,
+            phenotype,
+            scores.pop() if len(scores) == 1 else None,
+            reason=f"{len(each)} {gene} diplotypes fit the genotypes; all give {phenotype}",
+        )
+    parts = sorted({p.phenotype or p.status for p in each})
+    return GenePhenotype(
+        "indeterminate",
+        "diplotype",
+        shown,
+        reason=(
+            f"{len(each)} {gene} diplotypes fit the genotypes{hiding} and their phenotypes "
+            f"differ ({', '.join(parts)})"
+        ),
+    )
+
+
+def _call_one(gene: str, result: GeneResult, knowledge: Knowledge) -> GenePhenotype:
     table = knowledge.gene_phenotypes.get(gene)
     diplotype = result.diplotype
     if diplotype is not None and diplotype.strip() in _NO_CALL:
@@ -274,11 +326,22 @@ def call_phenotype(gene: str, result: GeneResult, knowledge: Knowledge) -> GeneP
         return derived
     if result.alleles is not None:
         return GenePhenotype("typed", "reported", "/".join(result.alleles), reason=None)
+    if result.carriers:
+        shown = ", ".join(
+            f"{allele} {'positive' if carried else 'negative'}"
+            for allele, carried in sorted(result.carriers.items())
+        )
+        return GenePhenotype("typed", "reported", shown, reason=None)
     if diplotype is not None:
         return GenePhenotype(
             "not_phenotyped",
             "reported",
             diplotype,
             reason=f"pgx has no phenotype table for {gene}",
+        )
+    if result.variants:
+        shown = ", ".join(f"{rsid} {gt}" for rsid, gt in sorted(result.variants.items()))
+        return GenePhenotype(
+            "not_phenotyped", "reported", shown, reason=f"{gene} is read by genotype"
         )
     return GenePhenotype("not_phenotyped", "reported", None, reason=f"no {gene} phenotype given")

@@ -11,12 +11,14 @@ from typing import Literal
 from attrs import field, frozen
 
 __all__ = [
+    "RESULT_FIELDS",
     "CancerType",
     "Clinical",
     "CopyNumber",
     "Diagnosis",
     "Expression",
     "Fusion",
+    "GeneCall",
     "GeneResult",
     "GermlineFinding",
     "Lab",
@@ -46,6 +48,45 @@ class GermlineFinding:
     protein: str | None = None
 
 
+CallSource = Literal["vcf", "outside_call", "profile"]
+
+
+@frozen
+class GeneCall:
+    """Where a gene's result came from and how it was called (written by the input adapters).
+
+    Attributes:
+        source: ``vcf`` (called by pgx from a germline VCF), ``outside_call`` (a lab's call
+            from an outside-call file) or ``profile`` (given in the profile).
+        file: The file the result was read from, when there is one.
+        positions_used: Allele-defining positions the VCF genotyped (by id, e.g. rsid).
+        missing_positions: Allele-defining positions absent from the VCF or not called;
+            never taken as reference unless ``assume_reference`` is set.
+        unmatched_variants: Variants seen at allele-defining positions that no defined
+            allele (or no pair of alleles) explains.
+        candidates: Every diplotype that fits the genotypes equally well, best first. More
+            than one means the call is ambiguous: the phenotype is stated only if all agree.
+        truncated: More diplotypes fit than ``candidates`` lists (the phenotype is then
+            never stated).
+        assume_reference: Positions absent from the VCF were taken as reference.
+        overridden: What this result replaced, e.g. ``outside call replaced VCF call *1/*2``.
+        notes: Anything else the report should say about the call.
+        warnings: Problems with the input for this gene (copied to the report's warnings).
+    """
+
+    source: CallSource
+    file: str | None = None
+    positions_used: tuple[str, ...] = ()
+    missing_positions: tuple[str, ...] = ()
+    unmatched_variants: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
+    truncated: bool = False
+    assume_reference: bool = False
+    overridden: str | None = None
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
 @frozen
 class GeneResult:
     """What a germline test said about one gene.
@@ -57,6 +98,10 @@ class GeneResult:
         activity_score: An activity score reported by the lab, used as given.
         variants: Genotypes at named positions, ``{rsid: "C/T"}``.
         findings: Classified variants; an empty list means tested, nothing found.
+        carriers: Allele carriage reported without full typing, for HLA genes:
+            ``{"*57:01": True}`` is "*57:01 positive" (the other alleles unknown).
+        call: How the result was obtained (VCF, outside call, profile); set by the input
+            adapters of `load_profile`.
     """
 
     diplotype: str | None = None
@@ -65,6 +110,24 @@ class GeneResult:
     activity_score: float | None = None
     variants: dict[str, str] | None = None
     findings: tuple[GermlineFinding, ...] | None = None
+    carriers: dict[str, bool] | None = None
+    call: GeneCall | None = None
+
+    def is_bare(self) -> bool:
+        """True when no result field is given (only, perhaps, how the gene was called)."""
+        return all(getattr(self, name) is None for name in RESULT_FIELDS)
+
+
+#: The fields of a `GeneResult` that carry a result (everything but ``call``).
+RESULT_FIELDS = (
+    "diplotype",
+    "alleles",
+    "phenotype",
+    "activity_score",
+    "variants",
+    "findings",
+    "carriers",
+)
 
 
 @frozen

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from attrs import frozen
 
+from pgx.profile import GeneCall
 from pgx.ruleset import Against, Evidence, Regimen
 
 __all__ = [
@@ -53,6 +54,9 @@ class GenePhenotype:
             ``unknown_allele``, ``not_phenotyped``, ``typed`` (HLA), ``conflict`` or
             ``no_call`` otherwise.
         reason: Why there is no phenotype, in words.
+        call: Where the result came from (VCF, outside call, profile), the positions used
+            and missing, unmatched variants and every candidate diplotype; ``None`` for a
+            result given only in a profile.
     """
 
     status: PhenotypeStatus
@@ -61,6 +65,7 @@ class GenePhenotype:
     phenotype: str | None = None
     activity_score: float | None = None
     reason: str | None = None
+    call: GeneCall | None = None
 
 
 @frozen

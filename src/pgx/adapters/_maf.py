@@ -1,0 +1,139 @@
+"""Somatic variants from a MAF (Mutation Annotation Format) file.
+
+Rows that cannot change the protein (Silent, Intron, UTR, flank, intergenic, RNA) are left
+out: kept, a synonymous ``p.G12=`` would read as a change at codon G12 and could match a
+codon- or class-based rule (KRAS G12 is "activating"). Leaving them out is harmless, since a
+variant that leaves the protein unchanged is no finding for any rule pgx has. A synonymous
+protein change in a row kept for another reason (Splice_Region) is dropped from the variant,
+so protein-based conditions about it stay unknown rather than matching.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from pgx.adapters._text import bad, lines
+from pgx.profile import SomaticVariant
+
+__all__ = ["read_maf"]
+
+_NOT_PROTEIN_ALTERING = frozenset(
+    {"Silent", "Intron", "3'UTR", "5'UTR", "3'Flank", "5'Flank", "IGR", "RNA", "lincRNA"}
+)
+_KEPT = frozenset(
+    {
+        "Frame_Shift_Del",
+        "Frame_Shift_Ins",
+        "In_Frame_Del",
+        "In_Frame_Ins",
+        "Missense_Mutation",
+        "Nonsense_Mutation",
+        "Nonstop_Mutation",
+        "Splice_Site",
+        "Splice_Region",
+        "Translation_Start_Site",
+        "Start_Codon_SNP",
+        "Start_Codon_Del",
+        "Start_Codon_Ins",
+        "Stop_Codon_Del",
+        "Stop_Codon_Ins",
+        "De_novo_Start_InFrame",
+        "De_novo_Start_OutOfFrame",
+        "Targeted_Region",
+    }
+)
+_REQUIRED = ("Hugo_Symbol", "Variant_Classification")
+_EMPTY = frozenset({"", ".", "NA", "N/A", "-"})
+_EXON = re.compile(r"^(\d+)(/\d+)?$")
+
+
+def _count(source: str, number: int, column: str, text: str) -> int | None:
+    if text.strip() in _EMPTY:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise bad(source, number, f"{column} is not a whole number: {text!r}") from None
+    if value < 0:
+        raise bad(source, number, f"{column} is negative: {text!r}")
+    return value
+
+
+def _variant(source: str, number: int, row: dict[str, str]) -> SomaticVariant | None:
+    """One MAF row as a somatic variant; ``None`` for a row that cannot alter the protein."""
+    gene = row["Hugo_Symbol"].strip()
+    if not gene or gene in _EMPTY:
+        raise bad(source, number, "empty Hugo_Symbol")
+    kind = row["Variant_Classification"].strip()
+    if kind not in _KEPT and kind not in _NOT_PROTEIN_ALTERING:
+        raise bad(source, number, f"unknown Variant_Classification {kind!r}")
+    if kind in _NOT_PROTEIN_ALTERING:
+        return None
+    protein: str | None = row.get("HGVSp_Short", "").strip()
+    protein = None if protein in _EMPTY or "=" in (protein or "") else protein
+    hgvsc: str | None = row.get("HGVSc", "").strip()
+    hgvsc = None if hgvsc in _EMPTY else (hgvsc or "").split(":")[-1]
+    alt = _count(source, number, "t_alt_count", row.get("t_alt_count", ""))
+    depth = _count(source, number, "t_depth", row.get("t_depth", ""))
+    vaf = None
+    if alt is not None and depth:
+        if alt > depth:
+            raise bad(source, number, f"t_alt_count {alt} exceeds t_depth {depth}")
+        vaf = round(alt / depth, 4)
+    match = _EXON.match(row.get("Exon_Number", "").strip())
+    exon = int(match.group(1)) if match else None
+    return SomaticVariant(gene, protein, hgvsc, vaf, exon)
+
+
+def read_maf(path: str | os.PathLike[str], sample: str | None = None) -> tuple[SomaticVariant, ...]:
+    """Read the somatic variants of one tumor from a MAF.
+
+    Args:
+        path: The MAF (tab-separated; ``#`` comment lines before the header).
+        sample: The ``Tumor_Sample_Barcode`` to keep; required when the file holds several
+            tumors (a MAF of one tumor is read whatever its barcode: ``sample`` usually
+            names the germline VCF sample).
+
+    Raises:
+        ProfileError: with file and line, for missing columns, truncated rows, unknown
+            Variant_Classification values, bad counts, or several tumors without ``sample``.
+    """
+    source = str(path)
+    header: list[str] | None = None
+    rows: dict[str, list[SomaticVariant]] = {}
+    for number, text in lines(path):
+        if not text.strip() or text.startswith("#"):
+            continue
+        cols = text.split("\t")
+        if header is None:
+            missing = [c for c in _REQUIRED if c not in cols]
+            if missing:
+                raise bad(source, number, f"not a MAF header: no column {', '.join(missing)}")
+            header = cols
+            continue
+        if len(cols) != len(header):
+            raise bad(
+                source,
+                number,
+                f"{len(cols)} columns where the header has {len(header)} "
+                "(truncated or malformed row)",
+            )
+        row = dict(zip(header, cols, strict=True))
+        barcode = row.get("Tumor_Sample_Barcode", "").strip()
+        rows.setdefault(barcode, [])
+        variant = _variant(source, number, row)
+        if variant is None:
+            continue
+        if variant not in rows[barcode]:
+            rows[barcode].append(variant)
+    if header is None:
+        raise bad(source, None, "no MAF header line (Hugo_Symbol, Variant_Classification, ...)")
+    if sample is not None and sample in rows:
+        return tuple(rows[sample])
+    if sample is not None and len(rows) > 1:
+        raise bad(source, None, f"no Tumor_Sample_Barcode {sample!r} in the MAF")
+    if len(rows) > 1:
+        shown = ", ".join(sorted(rows)[:10])
+        raise bad(source, None, f"{len(rows)} tumors in the MAF ({shown}): choose one")
+    return tuple(next(iter(rows.values()), []))

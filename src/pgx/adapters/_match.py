@@ -1,0 +1,444 @@
+"""Calling one gene from VCF genotypes with its allele-definition table.
+
+Three ways, chosen by what the knowledge says about the gene:
+
+- **named alleles** (a phenotype table exists): every pair of defined alleles that fits the
+  genotypes is found; when phasing is unknown the pairs are scored like PharmCAT's matcher
+  (an allele scores the positions it defines; the reference allele defines them all) and only
+  the best-scoring phasings are kept, with every pair that differs only at uncalled positions;
+- **lowest function** (DPYD): CPIC scores the two lowest-function variants found, so the
+  diplotype is built from the variants seen (two heterozygous variants assumed in trans unless
+  phased in cis);
+- **genotypes** (no phenotype table, e.g. VKORC1, CYP4F2): the genotype at each position,
+  ``{rsid: "C/T"}``, in plus-strand letters as the VCF gives them.
+
+A position the VCF does not have, or calls ``./.``, is a no-call: the alleles defined there
+stay possible, so the call lists them. Only ``assume_reference`` fills absent positions in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from attrs import evolve, frozen
+
+from pgx.adapters._vcf import Genotype, VcfGenotypes, norm_chrom
+from pgx.knowledge import AlleleDefinitions, DefinedPosition, GenePhenotypes
+from pgx.profile import GeneCall, GeneResult
+
+__all__ = ["LOWEST_FUNCTION_GENES", "MAX_CANDIDATES", "call_gene", "natural_key"]
+
+#: Genes CPIC phenotypes from the lowest-function variants found rather than star alleles.
+LOWEST_FUNCTION_GENES = frozenset({"DPYD"})
+#: Candidate diplotypes listed at most; past it the call is marked truncated.
+MAX_CANDIDATES = 32
+_NUMBER = re.compile(r"(\d+)")
+_Value = Callable[[str], float]
+
+
+def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
+    """``*2`` before ``*17``; text compared as text."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part) for part in _NUMBER.split(name) if part
+    )
+
+
+@frozen
+class _Site:
+    """One defining position as the sample has it, in the definition's own letters."""
+
+    pid: str
+    bases: tuple[str | None, str | None]
+    phase: str | None  # phase set of a phased heterozygous call
+    undocumented: tuple[str, ...] = ()
+
+    @property
+    def observed(self) -> bool:
+        return self.bases != (None, None)
+
+    @property
+    def full(self) -> bool:
+        return None not in self.bases
+
+
+def _trim(ref: str, alt: str) -> tuple[int, str, str]:
+    """Minimal form of a REF/ALT pair: common suffix, then common prefix, removed."""
+    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+        ref, alt = ref[:-1], alt[:-1]
+    start = 0
+    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
+        ref, alt, start = ref[1:], alt[1:], start + 1
+    return start, ref, alt
+
+
+def _token(allele: str, record: Genotype, dp: DefinedPosition) -> str:
+    """The definition's spelling of a called allele (indels may be written differently)."""
+    if allele == record.ref:
+        return dp.ref
+    if allele == dp.ref:
+        return dp.ref
+    seen = _trim(record.ref, allele)
+    for alt in dp.alts:
+        if alt == allele or _trim(dp.ref, alt) == seen:
+            return alt
+    return allele
+
+
+def _site(
+    pid: str, dp: DefinedPosition, records: Sequence[Genotype], assume_reference: bool
+) -> tuple[_Site, str | None, bool]:
+    """The site, a warning (if any), and whether the reference was assumed."""
+    if not records:
+        if assume_reference:
+            return _Site(pid, (dp.ref, dp.ref), None), None, True
+        return _Site(pid, (None, None), None), None, False
+    calls = []
+    for rec in records:
+        if rec.ref[0].upper() != dp.ref[0].upper():
+            return (
+                _Site(pid, (None, None), None),
+                f"{pid}: the VCF's REF {rec.ref} (line {rec.line}) is not the reference "
+                f"{dp.ref} of the definitions (another build?): position not used",
+                False,
+            )
+        if len(rec.alleles) > 2:
+            return (
+                _Site(pid, (None, None), None),
+                f"{pid}: genotype with {len(rec.alleles)} alleles (line {rec.line}): not used",
+                False,
+            )
+        tokens = [None if a is None else _token(a, rec, dp) for a in rec.alleles]
+        if len(tokens) == 1:  # a haploid call says nothing about the other chromosome
+            tokens.append(None)
+        calls.append((tokens, rec))
+    varying = [(t, r) for t, r in calls if any(x is not None and x != dp.ref for x in t)]
+    if len(calls) == 1 or not varying:
+        tokens, rec = calls[0]
+    elif len(varying) == 1:
+        tokens, rec = varying[0]
+    elif len(varying) == 2 and all(sorted(t, key=str)[0] == dp.ref for t, _ in varying):
+        # a multi-allelic site split over two records, each heterozygous with the reference
+        alts = [next(x for x in t if x != dp.ref) for t, _ in varying]
+        tokens, rec = [alts[0], alts[1]], varying[0][1]
+        rec = Genotype(rec.ref, tuple(alts), False, None, rec.line)
+    else:
+        lines = ", ".join(str(r.line) for _, r in calls)
+        return (
+            _Site(pid, (None, None), None),
+            f"{pid}: conflicting records (lines {lines}): position not used",
+            False,
+        )
+    bases = (tokens[0], tokens[1])
+    undocumented = tuple(
+        sorted({t for t in bases if t is not None and t != dp.ref and t not in dp.alts})
+    )
+    phase = None
+    if rec.phased and None not in bases and bases[0] != bases[1]:
+        phase = rec.phase_set or "*"
+    return _Site(pid, bases, phase, undocumented), None, False
+
+
+def _genotype_text(site: _Site) -> str:
+    sep = "|" if site.phase is not None else "/"
+    return sep.join("." if b is None else b for b in site.bases)
+
+
+def call_gene(
+    gene: str,
+    defs: AlleleDefinitions,
+    vcf: VcfGenotypes,
+    table: GenePhenotypes | None,
+    *,
+    assume_reference: bool = False,
+) -> GeneResult:
+    """Call one gene from one sample's VCF genotypes.
+
+    Args:
+        gene: The gene symbol.
+        defs: The gene's allele definitions (GRCh38).
+        vcf: The sample's genotypes at the defining positions.
+        table: The gene's phenotype table; without one the genotypes are reported as
+            ``variants`` rather than as a diplotype.
+        assume_reference: Take positions absent from the VCF as homozygous reference.
+
+    Returns:
+        The gene's result with its `GeneCall`: positions used and missing, unmatched
+        variants, and every candidate diplotype.
+    """
+    chrom = norm_chrom(defs.chromosome)
+    sites: list[_Site] = []
+    warnings: list[str] = []
+    assumed: list[str] = []
+    for pid, dp in defs.positions.items():
+        site, warning, was_assumed = _site(
+            pid, dp, vcf.records.get((chrom, dp.position), ()), assume_reference
+        )
+        sites.append(site)
+        if warning:
+            warnings.append(f"{gene} {warning}")
+        if was_assumed:
+            assumed.append(pid)
+    unmatched = [
+        f"{s.pid} {defs.positions[s.pid].ref}>{alt}" for s in sites for alt in s.undocumented
+    ]
+    notes = []
+    if assumed:
+        notes.append(
+            f"assumed reference at {len(assumed)} position(s) absent from the VCF: "
+            + ", ".join(assumed)
+        )
+        warnings.append(
+            f"{gene}: {len(assumed)} position(s) absent from the VCF were assumed reference "
+            "(assume_reference)"
+        )
+    base = GeneCall(
+        source="vcf",
+        file=vcf.source,
+        positions_used=tuple(s.pid for s in sites if s.observed),
+        missing_positions=tuple(s.pid for s in sites if not s.observed),
+        unmatched_variants=tuple(unmatched),
+        assume_reference=assume_reference,
+        notes=tuple(notes),
+        warnings=tuple(warnings),
+    )
+    if table is None:
+        variants = {s.pid: _genotype_text(s) for s in sites}
+        return GeneResult(variants=variants, call=base)
+    if gene in LOWEST_FUNCTION_GENES:
+        return _lowest_function(gene, defs, sites, table, base)
+    if unmatched:
+        return GeneResult(
+            call=_with(
+                base,
+                warnings=(
+                    *base.warnings,
+                    f"{gene}: variant(s) matching no defined allele ({', '.join(unmatched)}): "
+                    "not called",
+                ),
+            )
+        )
+    pairs = _best_pairs(defs, sites)
+    if not pairs:
+        seen = [
+            f"{s.pid} {_genotype_text(s)}"
+            for s in sites
+            if any(b is not None and b != defs.positions[s.pid].ref for b in s.bases)
+        ]
+        return GeneResult(
+            call=_with(
+                base,
+                unmatched_variants=tuple(seen),
+                warnings=(
+                    *base.warnings,
+                    f"{gene}: no pair of defined alleles fits the genotypes "
+                    f"({', '.join(seen) or 'all reference'}): not called",
+                ),
+            )
+        )
+    candidates = tuple(pairs[:MAX_CANDIDATES])
+    call = _with(base, candidates=candidates, truncated=len(pairs) > MAX_CANDIDATES)
+    if len(pairs) == 1:
+        return GeneResult(diplotype=candidates[0], call=call)
+    return GeneResult(call=call)
+
+
+def _with(call: GeneCall, **changes: object) -> GeneCall:
+    return evolve(call, **changes)  # type: ignore[arg-type]
+
+
+def _diplotype(a: str, b: str) -> str:
+    x, y = sorted((a, b), key=natural_key)
+    return f"{x}/{y}"
+
+
+def _best_pairs(defs: AlleleDefinitions, sites: Sequence[_Site]) -> list[str]:
+    """Every best-scoring diplotype that fits, best first (see the module docstring)."""
+    pids = [s.pid for s in sites]
+    refs = [defs.positions[p].ref for p in pids]
+    vectors = {
+        name: tuple(bases.get(pid, ref) for pid, ref in zip(pids, refs, strict=True))
+        for name, bases in defs.alleles.items()
+    }
+    observed = [i for i, s in enumerate(sites) if s.observed]
+    full = [i for i in observed if sites[i].full]
+    # an allele is possible only if, wherever both bases are called, it has one of them
+    possible = [
+        name for name, vec in vectors.items() if all(vec[i] in sites[i].bases for i in full)
+    ]
+    possible.sort(key=natural_key)
+    # scores and phasings count only fully called positions: the unknown side of a partial
+    # call (./1) can hide an allele just as a missing position can
+    score = {
+        name: (
+            len(full)
+            if not defs.alleles[name]
+            else sum(1 for i in full if vectors[name][i] != refs[i])
+        )
+        for name in possible
+    }
+    groups: dict[tuple[tuple[str, ...], ...], list[tuple[int, str]]] = {}
+    for x, a in enumerate(possible):
+        va = vectors[a]
+        for b in possible[x:]:
+            vb = vectors[b]
+            if not _fits(va, vb, sites, observed):
+                continue
+            pa = tuple(va[i] for i in full)
+            pb = tuple(vb[i] for i in full)
+            key = (pa, pb) if pa <= pb else (pb, pa)
+            groups.setdefault(key, []).append((score[a] + score[b], _diplotype(a, b)))
+    if not groups:
+        return []
+    best = max(max(s for s, _ in g) for g in groups.values())
+    chosen = [item for g in groups.values() if max(s for s, _ in g) == best for item in g]
+    chosen.sort(key=lambda item: (-item[0], natural_key(item[1])))
+    return list(dict.fromkeys(d for _, d in chosen))
+
+
+def _fits(
+    va: tuple[str, ...], vb: tuple[str, ...], sites: Sequence[_Site], observed: Iterable[int]
+) -> bool:
+    orientation: dict[str, set[int]] = {}
+    for i in observed:
+        site = sites[i]
+        g1, g2 = site.bases
+        a, b = va[i], vb[i]
+        if site.phase is not None:
+            ok = set()
+            if a == g1 and b == g2:
+                ok.add(0)
+            if a == g2 and b == g1:
+                ok.add(1)
+            allowed = orientation.setdefault(site.phase, {0, 1})
+            allowed &= ok
+            if not allowed:
+                return False
+        elif g1 is None or g2 is None:
+            known = g1 if g1 is not None else g2
+            if known not in (a, b):
+                return False
+        elif not ((a == g1 and b == g2) or (a == g2 and b == g1)):
+            return False
+    return True
+
+
+# ------------------------------------------------------------------ lowest function (DPYD)
+def _lowest_function(
+    gene: str,
+    defs: AlleleDefinitions,
+    sites: Sequence[_Site],
+    table: GenePhenotypes,
+    base: GeneCall,
+) -> GeneResult:
+    by_pid = {s.pid: s for s in sites}
+    reference = table.reference_allele or next(
+        (name for name, bases in defs.alleles.items() if not bases), "Reference"
+    )
+
+    def value(name: str) -> float:
+        fn = table.alleles.get(name)
+        # an allele without a value sorts lowest, so it is never hidden behind a known one
+        return -1.0 if fn is None or fn.activity_value is None else fn.activity_value
+
+    present: dict[str, int] = {}
+    possible: dict[str, int] = {}
+    variant_alleles = sorted(
+        ((n, b) for n, b in defs.alleles.items() if b), key=lambda item: -len(item[1])
+    )
+    for name, bases in variant_alleles:
+        counts = []
+        for pid, want in bases.items():
+            site = by_pid[pid]
+            known = sum(1 for b in site.bases if b == want)
+            unknown = sum(1 for b in site.bases if b is None)
+            counts.append((known, known + unknown))
+        present[name] = min(c for c, _ in counts)
+        possible[name] = min(c for _, c in counts) - present[name]
+    # a haplotype defined by more variants (HapB3) takes the copies of its subsets
+    for name, bases in variant_alleles:
+        items = set(bases.items())
+        for other, other_bases in variant_alleles:
+            if other != name and set(other_bases.items()) < items:
+                present[other] = max(0, present[other] - present[name])
+
+    found = [name for name, _ in variant_alleles for _ in range(present[name])]
+    first = _phased_lowest(found, defs, by_pid, value, reference)
+    if first is None:
+        first = _two_lowest(found, value, reference)
+    results = [first]
+    extra = sorted((n for n, c in possible.items() if c > 0), key=natural_key)
+    for x, h in enumerate(extra):
+        results.append(_two_lowest([*found, h], value, reference))
+        for h2 in extra[x:]:
+            if h2 != h or possible[h] >= 2:
+                results.append(_two_lowest([*found, h, h2], value, reference))
+    candidates = list(dict.fromkeys(results))
+    if base.unmatched_variants:
+        base = _with(
+            base,
+            warnings=(
+                *base.warnings,
+                f"{gene}: variant(s) matching no defined allele "
+                f"({', '.join(base.unmatched_variants)}) were not scored (function unknown)",
+            ),
+        )
+    call = _with(
+        base,
+        candidates=tuple(candidates[:MAX_CANDIDATES]),
+        truncated=len(candidates) > MAX_CANDIDATES,
+        notes=(
+            *base.notes,
+            f"{gene} is called from the lowest-function variants found (CPIC); "
+            "heterozygous variants are assumed to be in trans unless phased",
+        ),
+    )
+    if len(candidates) == 1:
+        return GeneResult(diplotype=candidates[0], call=call)
+    return GeneResult(call=call)
+
+
+def _two_lowest(found: Sequence[str], value: _Value, reference: str) -> str:
+    ordered = sorted(found, key=lambda n: (value(n), natural_key(n)))[:2]
+    ordered += [reference] * (2 - len(ordered))
+    return _variant_diplotype(ordered[0], ordered[1], value, reference)
+
+
+def _variant_diplotype(a: str, b: str, value: _Value, reference: str) -> str:
+    x, y = sorted((a, b), key=lambda n: (n == reference, value(n), natural_key(n)))
+    return f"{x}/{y}"
+
+
+def _phased_lowest(
+    found: Sequence[str],
+    defs: AlleleDefinitions,
+    by_pid: Mapping[str, _Site],
+    value: _Value,
+    reference: str,
+) -> str | None:
+    """The lowest variant on each chromosome, if all heterozygous ones share a phase set.
+
+    ``None`` otherwise: then two heterozygous variants count as in trans.
+    """
+    haps: list[list[str]] = [[], []]
+    phase_sets = set()
+    for name in dict.fromkeys(found):
+        copies = found.count(name)
+        if copies == 2:
+            haps[0].append(name)
+            haps[1].append(name)
+            continue
+        sides = set()
+        for pid, want in defs.alleles[name].items():
+            site = by_pid[pid]
+            if site.phase is None:
+                return None
+            phase_sets.add(site.phase)
+            sides.add(0 if site.bases[0] == want else 1)
+        if len(sides) != 1:
+            return None
+        haps[sides.pop()].append(name)
+    if len(phase_sets) != 1:
+        return None
+    lowest = [min(h, key=lambda n: (value(n), natural_key(n))) if h else reference for h in haps]
+    return _variant_diplotype(lowest[0], lowest[1], value, reference)

@@ -1,0 +1,318 @@
+"""Merging a profile with VCF calls, outside calls, somatic variants and expression.
+
+Every source may say something about the same fact. Facts that agree are merged (and the
+gene's `GeneCall` notes it); facts that differ are an error naming both sources, never a
+silent choice. The one override is PharmCAT's: an outside call replaces the VCF call for its
+gene (a lab's CYP2D6 or HLA typing knows more than SNVs), and the report says so.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+
+import attrs
+from attrs import evolve
+
+from pgx import ruleset as rs
+from pgx.adapters._match import call_gene
+from pgx.adapters._vcf import norm_chrom, read_vcf
+from pgx.errors import Problem, ProfileError
+from pgx.profile import (
+    RESULT_FIELDS,
+    Expression,
+    GeneCall,
+    GeneResult,
+    Profile,
+    SomaticVariant,
+    Tumor,
+)
+
+__all__ = ["call_vcf", "germline_genes", "merge_inputs"]
+
+_GERMLINE_LEAVES = (
+    rs.PhenotypeLeaf,
+    rs.DiplotypeLeaf,
+    rs.AlleleLeaf,
+    rs.ActivityScoreLeaf,
+    rs.VariantLeaf,
+)
+
+
+def _leaves(cond: rs.Condition) -> Iterator[object]:
+    if isinstance(cond, rs.AllOf | rs.AnyOf):
+        for part in cond.parts:
+            yield from _leaves(part)
+    elif isinstance(cond, rs.Not):
+        yield from _leaves(cond.part)
+    else:
+        yield cond
+
+
+def germline_genes(ruleset: rs.RuleSet) -> frozenset[str]:
+    """Genes whose genotype, diplotype, alleles or phenotype some rule reads."""
+    return frozenset(
+        leaf.gene
+        for rule in ruleset.rules
+        for leaf in _leaves(rule.when)
+        if isinstance(leaf, _GERMLINE_LEAVES)
+    )
+
+
+def call_vcf(
+    path: str | os.PathLike[str],
+    ruleset: rs.RuleSet,
+    *,
+    sample: str | None = None,
+    assume_reference: bool = False,
+) -> tuple[str, dict[str, GeneResult]]:
+    """Call every gene with allele definitions from one sample of a VCF.
+
+    Genes the rules read that have no allele definitions (CYP2D6, HLA-A, HLA-B: copy
+    number and HLA typing are beyond a VCF's SNVs) get an entry saying so, with no result.
+
+    Returns:
+        The sample's name and the gene results.
+    """
+    knowledge = ruleset.knowledge
+    definitions = knowledge.allele_definitions
+    wanted = {
+        (norm_chrom(defs.chromosome), dp.position)
+        for defs in definitions.values()
+        for dp in defs.positions.values()
+    }
+    genotypes = read_vcf(path, wanted, sample)
+    out = {
+        gene: call_gene(
+            gene,
+            defs,
+            genotypes,
+            knowledge.gene_phenotypes.get(gene),
+            assume_reference=assume_reference,
+        )
+        for gene, defs in sorted(definitions.items())
+    }
+    for gene in sorted(germline_genes(ruleset) - set(definitions)):
+        out[gene] = GeneResult(
+            call=GeneCall(
+                source="vcf",
+                file=str(path),
+                assume_reference=assume_reference,
+                notes=(
+                    f"{gene} is not called from a VCF (pgx has no allele definitions for it); "
+                    "give it as an outside call or in the profile",
+                ),
+            )
+        )
+    return genotypes.sample, out
+
+
+def _bare(result: GeneResult) -> bool:
+    """No result at all: no field and no candidate diplotypes (a gene only mentioned)."""
+    if result.call is not None and result.call.candidates:
+        return False
+    return result.is_bare()
+
+
+def _dip_key(text: str) -> tuple[str, ...]:
+    return tuple(sorted(part.strip() for part in text.split("/")))
+
+
+def _genotype_key(text: str) -> tuple[str, ...] | None:
+    parts = text.replace("|", "/").split("/")
+    if len(parts) != 2 or any(p.strip() in ("", ".") for p in parts):
+        return None
+    return tuple(sorted(p.strip().upper() for p in parts))
+
+
+def _same(name: str, a: object, b: object) -> bool:
+    if name == "diplotype" and isinstance(a, str) and isinstance(b, str):
+        return _dip_key(a) == _dip_key(b)
+    if name == "phenotype" and isinstance(a, str) and isinstance(b, str):
+        return a.strip().casefold() == b.strip().casefold()
+    if name == "alleles" and isinstance(a, tuple) and isinstance(b, tuple):
+        return sorted(a) == sorted(b)
+    return a == b
+
+
+def _describe(result: GeneResult) -> str:
+    if result.diplotype is not None:
+        return result.diplotype
+    if result.call is not None and result.call.candidates:
+        return " or ".join(result.call.candidates)
+    if result.variants:
+        return ", ".join(f"{k} {v}" for k, v in sorted(result.variants.items()))
+    if result.phenotype is not None:
+        return result.phenotype
+    return "no call"
+
+
+def _union(
+    gene: str, given: tuple[GeneResult, str], other: tuple[GeneResult, str], problems: list[Problem]
+) -> GeneResult:
+    """``given`` (the profile) and ``other`` merged field by field; disagreements are problems.
+
+    Both are ``(result, source)``.
+    """
+    mine, mine_source = given
+    theirs, their_source = other
+    if _bare(theirs):
+        warnings = theirs.call.warnings if theirs.call is not None else ()
+        return evolve(mine, call=GeneCall(source="profile", file=mine_source, warnings=warnings))
+    merged: dict[str, object] = {}
+    for name in RESULT_FIELDS:
+        a, b = getattr(mine, name), getattr(theirs, name)
+        merged[name] = a if a is not None else b
+        if a is None or b is None:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict):  # variants: compare rsid by rsid
+            merged[name] = {**b, **a}
+            for rsid in sorted(set(a) & set(b)):
+                ka, kb = _genotype_key(a[rsid]), _genotype_key(b[rsid])
+                if ka is not None and kb is not None and ka != kb:
+                    problems.append(
+                        _clash(
+                            f"{gene}.variants.{rsid}",
+                            (a[rsid], mine_source),
+                            (b[rsid], their_source),
+                        )
+                    )
+        elif not _same(name, a, b):
+            problems.append(_clash(f"{gene}.{name}", (a, mine_source), (b, their_source)))
+    call = theirs.call
+    if (
+        mine.diplotype is not None
+        and theirs.diplotype is None
+        and call is not None
+        and call.candidates
+        and not call.truncated
+        and _dip_key(mine.diplotype) not in {_dip_key(c) for c in call.candidates}
+    ):
+        shown = " or ".join(call.candidates)
+        problems.append(
+            _clash(f"{gene}.diplotype", (mine.diplotype, mine_source), (shown, their_source))
+        )
+    note = f"{gene} is also given in {mine_source}; the two agree"
+    if call is None:
+        call = GeneCall(source="profile", file=mine_source, notes=(note,))
+    else:
+        call = evolve(call, notes=(*call.notes, note))
+    return evolve(GeneResult(**merged), call=call)  # type: ignore[arg-type]
+
+
+def _clash(where: str, a: tuple[object, str], b: tuple[object, str]) -> Problem:
+    """A germline fact given as ``a[0]`` in file ``a[1]`` and as ``b[0]`` in ``b[1]``."""
+    return Problem(
+        f"$.germline.{where}",
+        f"{_show(a[0])} in {a[1]} disagrees with {_show(b[0])} from {b[1]}",
+        b[1],
+    )
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple):
+        return "/".join(str(v) for v in value)
+    return repr(value)
+
+
+def _override(gene: str, vcf: GeneResult, outside: GeneResult, source: str) -> GeneResult:
+    if _bare(vcf):
+        return outside
+    what = f"outside call replaced the VCF call ({_describe(vcf)})"
+    call = outside.call or GeneCall(source="outside_call", file=source)
+    call = evolve(
+        call,
+        overridden=what,
+        warnings=(*call.warnings, f"{gene}: the {what} (outside calls: {source})"),
+    )
+    return evolve(outside, call=call)
+
+
+def merge_inputs(
+    base: Profile | None,
+    base_source: str,
+    *,
+    vcf: tuple[str, Mapping[str, GeneResult]] | None = None,
+    outside: tuple[str, Mapping[str, GeneResult]] | None = None,
+    somatic: tuple[str, tuple[SomaticVariant, ...]] | None = None,
+    expression: tuple[str, Mapping[str, Expression]] | None = None,
+    profile_id: str | None = None,
+) -> Profile:
+    """One profile from every source (each given as ``(source name, data)``).
+
+    Raises:
+        ProfileError: every fact given twice with different values, naming both sources.
+    """
+    problems: list[Problem] = []
+    germline: dict[str, GeneResult] = {}
+    if vcf is not None:
+        germline.update(vcf[1])
+    if outside is not None:
+        for gene, result in outside[1].items():
+            prior = germline.get(gene)
+            germline[gene] = result if prior is None else _override(gene, prior, result, outside[0])
+    profile = base if base is not None else Profile()
+    for gene, result in profile.germline.items():
+        other = germline.get(gene)
+        if other is None:
+            call = result.call or GeneCall(source="profile", file=base_source)
+            germline[gene] = evolve(result, call=call)
+            continue
+        other_source = (other.call.file if other.call else None) or "another input"
+        germline[gene] = _union(gene, (result, base_source), (other, other_source), problems)
+    tumor = _merge_tumor(profile.tumor, base_source, somatic, expression, problems)
+    if problems:
+        raise ProfileError(problems)
+    return evolve(
+        profile,
+        id=profile.id if profile.id is not None else profile_id,
+        germline=dict(sorted(germline.items())),
+        tumor=tumor,
+    )
+
+
+def _merge_tumor(
+    tumor: Tumor | None,
+    base_source: str,
+    somatic: tuple[str, tuple[SomaticVariant, ...]] | None,
+    expression: tuple[str, Mapping[str, Expression]] | None,
+    problems: list[Problem],
+) -> Tumor | None:
+    if somatic is None and expression is None:
+        return tumor
+    out = tumor if tumor is not None else Tumor()
+    if somatic is not None:
+        source, variants = somatic
+        if out.variants is not None and set(out.variants) != set(variants):
+            problems.append(
+                Problem(
+                    "$.tumor.variants",
+                    f"the somatic variants in {base_source} ({len(out.variants)}) differ from "
+                    f"those in {source} ({len(variants)}): give them in one place",
+                    source,
+                )
+            )
+        out = evolve(out, variants=variants)
+    if expression is not None:
+        source, table = expression
+        merged = dict(out.expression or {})
+        for gene, expr in table.items():
+            prior = merged.get(gene)
+            if prior is None:
+                merged[gene] = expr
+                continue
+            fields: dict[str, object] = {}
+            for a in attrs.fields(Expression):
+                x, y = getattr(prior, a.name), getattr(expr, a.name)
+                if x is not None and y is not None and x != y:
+                    problems.append(
+                        Problem(
+                            f"$.tumor.expression.{gene}.{a.name}",
+                            f"{x!r} in {base_source} disagrees with {y!r} from {source}",
+                            source,
+                        )
+                    )
+                fields[a.name] = x if x is not None else y
+            merged[gene] = Expression(**fields)  # type: ignore[arg-type]
+        out = evolve(out, expression=dict(sorted(merged.items())))
+    return out

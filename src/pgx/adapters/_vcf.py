@@ -1,0 +1,190 @@
+"""A small pure-Python VCF reader: one sample's genotypes at the positions pgx asks for.
+
+Only the records at wanted positions are parsed; every other line is skipped after reading
+its first two columns, so a whole-genome VCF streams through in constant memory. QUAL and
+FILTER are not read (as in PharmCAT): filter the file first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Collection
+
+from attrs import frozen
+
+from pgx.adapters._text import bad, lines
+
+__all__ = ["Genotype", "VcfGenotypes", "norm_chrom", "read_vcf"]
+
+_FIXED = ("#CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO")
+# Contig lengths that tell the builds apart (GRCh37 vs GRCh38, from the assemblies' reports).
+_GRCH37_LENGTHS = {
+    "1": 249250621, "2": 243199373, "4": 191154276, "6": 171115067, "7": 159138663,
+    "10": 135534747, "12": 133851895, "13": 115169878, "16": 90354753, "19": 59128983,
+    "22": 51304566, "X": 155270560,
+}  # fmt: skip
+_GRCH37_NAMES = re.compile(r"grch37|hg19|\bb37\b|hs37|ncbi37|human_g1k_v37", re.IGNORECASE)
+_CONTIG = re.compile(r"^##contig=<(?P<body>.*)>$")
+
+
+def norm_chrom(name: str) -> str:
+    """``chr10``, ``Chr10`` and ``10`` are the same chromosome."""
+    return name[3:] if name[:3].lower() == "chr" else name
+
+
+@frozen
+class Genotype:
+    """One VCF record's call for the sample.
+
+    Attributes:
+        ref: The record's REF.
+        alleles: The two called alleles as bases (``None`` for ``.``); a haploid call has one.
+        phased: The genotype was written with ``|``.
+        phase_set: FORMAT/PS, when given.
+        line: The line of the record.
+        alts: The record's ALT alleles.
+    """
+
+    ref: str
+    alleles: tuple[str | None, ...]
+    phased: bool
+    phase_set: str | None
+    line: int
+    alts: tuple[str, ...] = ()
+
+
+@frozen
+class VcfGenotypes:
+    """The genotypes of one sample at the wanted positions of a VCF.
+
+    Attributes:
+        source: The file read.
+        sample: The sample's column name.
+        records: ``(chromosome without chr, position)`` → the records there (usually one).
+    """
+
+    source: str
+    sample: str
+    records: dict[tuple[str, int], tuple[Genotype, ...]]
+
+
+def _check_build(source: str, number: int, text: str) -> None:
+    if text.startswith(("##reference=", "##assembly=")):
+        if _GRCH37_NAMES.search(text):
+            raise bad(source, number, f"the VCF is on GRCh37/hg19 ({text}); pgx needs GRCh38")
+        return
+    match = _CONTIG.match(text)
+    if match is None:
+        return
+    fields = dict(part.split("=", 1) for part in match["body"].split(",") if "=" in part)
+    if _GRCH37_NAMES.search(fields.get("assembly", "")):
+        raise bad(source, number, f"contig assembly is GRCh37/hg19 ({text}); pgx needs GRCh38")
+    length = fields.get("length", "")
+    chrom = norm_chrom(fields.get("ID", ""))
+    if length.isdigit() and _GRCH37_LENGTHS.get(chrom) == int(length):
+        raise bad(source, number, f"contig {fields['ID']} has its GRCh37 length; pgx needs GRCh38")
+
+
+def read_vcf(
+    path: str | os.PathLike[str],
+    wanted: Collection[tuple[str, int]],
+    sample: str | None = None,
+) -> VcfGenotypes:
+    """Read one sample's genotypes at ``wanted`` positions (chromosome without ``chr``, POS).
+
+    Args:
+        path: A VCF, plain or bgzipped; chromosomes with or without the ``chr`` prefix.
+        wanted: The positions to keep.
+        sample: The sample column; required when the file has several samples.
+
+    Raises:
+        ProfileError: with file and line, for a file that is not a VCF, is on GRCh37, is
+            truncated, has malformed records, or lacks the sample.
+    """
+    source = str(path)
+    want = frozenset(wanted)
+    column: int | None = None
+    name = ""
+    records: dict[tuple[str, int], list[Genotype]] = {}
+    for number, text in lines(path):
+        if number == 1 and not text.startswith("##fileformat=VCF"):
+            raise bad(source, 1, "not a VCF: the first line must be ##fileformat=VCFv4.x")
+        if text.startswith("##"):
+            _check_build(source, number, text)
+            continue
+        if text.startswith("#"):
+            column, name = _header(source, number, text, sample)
+            continue
+        if not text.strip():
+            continue
+        if column is None:
+            raise bad(source, number, "record before the #CHROM header line")
+        head = text.split("\t", 2)
+        if len(head) < 3:
+            raise bad(source, number, "truncated record: expected tab-separated columns")
+        try:
+            pos = int(head[1])
+        except ValueError:
+            raise bad(source, number, f"POS is not a number: {head[1]!r}") from None
+        key = (norm_chrom(head[0]), pos)
+        if key not in want:
+            continue
+        records.setdefault(key, []).append(_record(source, number, text, column))
+    if column is None:
+        raise bad(source, None, "no #CHROM header line: not a VCF or the file is truncated")
+    return VcfGenotypes(source, name, {k: tuple(v) for k, v in records.items()})
+
+
+def _header(source: str, number: int, text: str, sample: str | None) -> tuple[int, str]:
+    cols = text.split("\t")
+    if tuple(cols[:8]) != _FIXED:
+        raise bad(source, number, f"expected the columns {' '.join(_FIXED)}, found {text[:120]!r}")
+    if len(cols) < 10 or cols[8] != "FORMAT":
+        raise bad(source, number, "no FORMAT and sample columns: the VCF has no genotypes")
+    samples = cols[9:]
+    if sample is None:
+        if len(samples) > 1:
+            shown = ", ".join(samples[:10]) + (", ..." if len(samples) > 10 else "")
+            raise bad(source, number, f"{len(samples)} samples ({shown}): choose one with sample")
+        return 9, samples[0]
+    if sample not in samples:
+        shown = ", ".join(samples[:10]) + (", ..." if len(samples) > 10 else "")
+        raise bad(source, number, f"no sample {sample!r} in the VCF (samples: {shown})")
+    return 9 + samples.index(sample), sample
+
+
+def _record(source: str, number: int, text: str, column: int) -> Genotype:
+    cols = text.split("\t")
+    if len(cols) <= column:
+        raise bad(
+            source,
+            number,
+            f"truncated record: {len(cols)} columns, the sample is column {column + 1}",
+        )
+    ref, alt = cols[3], cols[4]
+    if not ref or not alt:
+        raise bad(source, number, "empty REF or ALT")
+    alts = () if alt == "." else tuple(alt.split(","))
+    keys = cols[8].split(":")
+    values = cols[column].split(":")
+    if keys[0] != "GT":
+        raise bad(source, number, "FORMAT must start with GT")
+    gt = values[0]
+    phased = "|" in gt
+    alleles: list[str | None] = []
+    for index in re.split(r"[/|]", gt):
+        if index == ".":
+            alleles.append(None)
+            continue
+        if not index.isdigit():
+            raise bad(source, number, f"bad genotype {gt!r}")
+        i = int(index)
+        if i > len(alts):
+            raise bad(source, number, f"genotype {gt!r} names allele {i}, ALT has {len(alts)}")
+        alleles.append(ref if i == 0 else alts[i - 1])
+    phase_set = None
+    if "PS" in keys and keys.index("PS") < len(values):
+        value = values[keys.index("PS")]
+        phase_set = None if value == "." else value
+    return Genotype(ref, tuple(alleles), phased, phase_set, number, alts)
