@@ -86,3 +86,10 @@ def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
     assert "**Outcome: indeterminate.**" in out
     assert "Would fire if: CYP2C19 phenotype is Normal Metabolizer" in out
     assert main(["explain", PROFILE, "--rules", RULES, "--rule", "nope"]) == 2
+
+
+def test_evaluate_cds_hooks(capsys: pytest.CaptureFixture[str]) -> None:
+    """--format cds-hooks prints a CDS Hooks response."""
+    assert main(["evaluate", PROFILE, "--rules", RULES, "--format", "cds-hooks", "--now", NOW]) == 0
+    response = json.loads(capsys.readouterr().out)
+    assert {c["indicator"] for c in response["cards"]} >= {"critical", "info"}

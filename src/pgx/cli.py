@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 the checks found problems (lint issues, failing rule te
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
@@ -38,7 +39,14 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         ruleset=ruleset,
     )
     report = evaluate(profile, ruleset, drugs=args.drug or None, now=args.now)
-    sys.stdout.write(report.to_json() if args.format == "json" else report.to_markdown())
+    if args.format == "json":
+        sys.stdout.write(report.to_json())
+    elif args.format == "cds-hooks":
+        from pgx.cds_hooks import cards  # noqa: PLC0415 - only this format needs it
+
+        sys.stdout.write(json.dumps(cards(report), sort_keys=True, indent=2) + "\n")
+    else:
+        sys.stdout.write(report.to_markdown())
     return 0
 
 
@@ -153,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the assay of a two-column expression table without it in the header",
     )
     ev.add_argument("--drug", action="append", help="only rules about this drug (repeatable)")
-    ev.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    ev.add_argument("--format", choices=("markdown", "json", "cds-hooks"), default="markdown")
     ev.add_argument("--now", help="report time, ISO-8601 (for reproducible output)")
     ev.set_defaults(func=_cmd_evaluate)
 
