@@ -81,3 +81,14 @@ def test_yaml_and_json_same_hash(tmp_path: Path) -> None:
     )
     assert a == b
     assert profile_sha256(a) == profile_sha256(b)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_numbers_refused(bad: float) -> None:
+    """NaN and infinity are never measurements: an error with the path."""
+    with pytest.raises(ProfileError, match=r"\$\.tumor\.expression\.IGF1R\.z_score"):
+        load_profile({"tumor": {"expression": {"IGF1R": {"z_score": bad}}}})
+    with pytest.raises(ProfileError, match=r"\$\.clinical\.labs\.HbA1c\.value"):
+        load_profile({"clinical": {"labs": {"HbA1c": {"value": bad, "unit": "%"}}}})
+    with pytest.raises(ProfileError, match="finite"):
+        load_profile({"tumor": {"biomarkers": {"TMB": bad}}})

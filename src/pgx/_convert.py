@@ -7,6 +7,7 @@ forbidden, and every failure is reported at its field path.
 
 from __future__ import annotations
 
+import math
 import typing
 from collections.abc import Callable, Iterator
 from typing import Any, Literal, TypeVar, get_args, get_origin
@@ -73,6 +74,9 @@ def _int(value: object, _: object) -> int:
 def _float(value: object, _: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _fail("a number", value)
+    if not math.isfinite(value):
+        # YAML's .nan/.inf are numbers to a parser but never a measurement
+        raise _fail("a finite number", value)
     return float(value)
 
 
@@ -184,6 +188,8 @@ def _make_factories(conv: Converter) -> None:
 def _str_or_float(value: object, _: object) -> str | float:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise _fail("a string or a number", value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _fail("a finite number", value)
     return float(value) if isinstance(value, int) else value
 
 
