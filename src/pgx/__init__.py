@@ -17,6 +17,7 @@ from typing import Any
 
 from pgx._load import default_ruleset, load_profile, load_ruleset
 from pgx.errors import InputError, PgxError, Problem, ProfileError, RuleFileError
+from pgx.explanation import Explanation, explain
 from pgx.logic import Truth
 from pgx.profile import Profile
 from pgx.report import Finding, Indeterminate, Report
@@ -25,6 +26,7 @@ from pgx.ruleset import RuleSet
 __all__ = [
     "PROFILE_FORMAT_VERSION",
     "RULE_LANGUAGE_VERSION",
+    "Explanation",
     "Finding",
     "Indeterminate",
     "InputError",
@@ -39,6 +41,7 @@ __all__ = [
     "__version__",
     "default_ruleset",
     "evaluate",
+    "explain",
     "load_profile",
     "load_ruleset",
 ]

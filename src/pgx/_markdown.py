@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pgx.report import Finding, Indeterminate, Report, TraceEntry
 
-__all__ = ["render", "render_trace"]
+if TYPE_CHECKING:
+    from pgx.explanation import Explanation
+
+__all__ = ["render", "render_explanation", "render_trace"]
 
 _ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 _TRUTH = {"true": "✔ true", "false": "✘ false", "unknown": "? unknown"}
@@ -128,3 +133,41 @@ def render(report: Report) -> str:
     if report.warnings:
         lines += ["## Warnings", "", *[f"- {w}" for w in report.warnings], ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_explanation(explanation: Explanation) -> str:
+    """One rule's explanation as Markdown (``pgx explain``)."""
+    rule = explanation.rule
+    then = rule.then
+    strength = f", {then.evidence.strength}" if then.evidence.strength else ""
+    lines = [
+        f"# {rule.title or rule.id}",
+        "",
+        f"Patient: {explanation.profile_id or 'unnamed'}; rule `{rule.id}` v{rule.version} "
+        f"({rule.status}).",
+        "",
+        f"**Outcome: {explanation.outcome.replace('_', ' ')}.**",
+        "",
+        "## Facts",
+        "",
+        *render_trace(explanation.trace),
+        "",
+        "## Rule",
+        "",
+        f"- Drugs: {', '.join(rule.drugs)}",
+        f"- When: {explanation.condition}",
+        f"- Action when it fires: {then.action.replace('_', ' ')} — {then.summary}",
+        f"- Evidence level {then.evidence.level}{strength}",
+    ]
+    if explanation.would_fire_if is not None:
+        lines += [
+            f"- Would fire if: {explanation.would_fire_if}",
+            f"- Missing facts: {', '.join(explanation.missing)}",
+        ]
+    if then.detail:
+        lines += ["", then.detail.strip()]
+    if then.against:
+        lines += ["", "## Evidence against", ""]
+        lines += [f"- {a.summary} ({', '.join(a.citations)})" for a in then.against]
+    lines += ["", "## Citations", "", *[f"- {c}" for c in then.citations]]
+    return "\n".join(lines) + "\n"
