@@ -280,3 +280,74 @@ def test_no_call_diplotype_is_unknown(tmp_path: Any) -> None:
     for text in ("no call", "./."):
         report = evaluate({"germline": {"CYP2C19": {"diplotype": text}}}, rules, now=NOW)
         assert _outcome(report, "not-star2") == "indeterminate", text
+
+
+def test_genotype_on_other_strand_is_unknown() -> None:
+    """VKORC1 written on the gene strand (G/A) is undecided with a warning, never 'not risk'."""
+    from pgx import default_ruleset, load_profile
+
+    rules = default_ruleset()
+    profile = load_profile(
+        {
+            "germline": {
+                "CYP2C9": {"diplotype": "*1/*1"},
+                "VKORC1": {"variants": {"rs9923231": "G/A"}},
+            }
+        }
+    )
+    out = rules.compiled.outcome(profile, "cpic-warfarin-cyp2c9-vkorc1-lower-dose")
+    assert out.outcome == "indeterminate"
+    report = evaluate(profile, rules, drugs=["warfarin"], now=NOW)
+    assert any("rs9923231 genotype 'G/A'" in w for w in report.warnings)
+
+
+def test_reported_phenotype_decides_activity_rules() -> None:
+    """A lab's 'Poor Metabolizer' (DPYD score 0-0.5) decides the score-based rules."""
+    from pgx import default_ruleset
+
+    report = evaluate(
+        {"germline": {"DPYD": {"phenotype": "Poor Metabolizer"}}},
+        default_ruleset(),
+        drugs=["fluorouracil"],
+        now=NOW,
+    )
+    assert [f.rule_id for f in report.findings] == ["cpic-dpyd-fluorouracil-poor"]
+    assert report.indeterminate == ()
+    im = evaluate(
+        {"germline": {"DPYD": {"phenotype": "Intermediate Metabolizer"}}},
+        default_ruleset(),
+        drugs=["fluorouracil"],
+        now=NOW,
+    )
+    assert im.findings == ()  # 1 or 1.5: which 50% rule applies needs the score
+    assert {i.rule_id for i in im.indeterminate} == {
+        "cpic-dpyd-fluorouracil-as-1",
+        "cpic-dpyd-fluorouracil-as-1-5",
+    }
+
+
+def test_hla_prefixes() -> None:
+    """HLA-B*57:01, B*57:01 and *57:01 are the same allele of HLA-B."""
+    from pgx import default_ruleset
+
+    for typed in (["HLA-B*57:01", "HLA-B*08:01"], ["B*57:01", "B*08:01"], ["*57:01", "*08:01"]):
+        report = evaluate(
+            {"germline": {"HLA-B": {"alleles": typed}}},
+            default_ruleset(),
+            drugs=["abacavir"],
+            now=NOW,
+        )
+        assert [f.rule_id for f in report.findings] == ["cpic-hla-b-abacavir-positive"], typed
+
+
+def test_order_select_matches_the_rules_drug_not_its_alternatives() -> None:
+    """Ordering prasugrel does not bring up clopidogrel advice that suggests prasugrel."""
+    from pgx import default_ruleset
+
+    report = evaluate(
+        {"germline": {"CYP2C19": {"diplotype": "*2/*2"}}},
+        default_ruleset(),
+        drugs=["prasugrel"],
+        now=NOW,
+    )
+    assert report.findings == ()

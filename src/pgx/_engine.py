@@ -94,6 +94,7 @@ class _Facts:
                 self.warnings.update(result.call.warnings)
             if gene not in knowledge.genes:
                 self.warnings.add(f"germline gene '{gene}' is not in pgx's gene table")
+        self.warnings.update(profile.warnings)  # input problems load_profile found
         tumor = profile.tumor
         self.somatic: dict[str, list[SomaticVariant]] | None = None
         if tumor is not None and tumor.variants is not None:
@@ -176,7 +177,11 @@ def _diplotype(facts: _Facts, leaf: rs.DiplotypeLeaf) -> Observed:
 
 
 def _strip_gene(allele: str, gene: str) -> str:
-    return allele[len(gene) :] if allele.startswith(gene) else allele
+    """``HLA-B*57:01`` and ``B*57:01`` are ``*57:01`` of gene HLA-B."""
+    for prefix in (gene, gene.removeprefix("HLA-")):
+        if allele.startswith(prefix + "*"):
+            return allele[len(prefix) :]
+    return allele
 
 
 def _allele(facts: _Facts, leaf: rs.AlleleLeaf) -> Observed:
@@ -240,9 +245,38 @@ def _activity(facts: _Facts, leaf: rs.ActivityScoreLeaf) -> Observed:
     if called is None:
         return Truth.UNKNOWN, "not tested"
     if called.activity_score is None:
-        return Truth.UNKNOWN, f"no activity score: {called.reason or called.status}"
+        span = _phenotype_span(facts.knowledge, leaf.gene, called.phenotype)
+        if span is None:
+            return Truth.UNKNOWN, f"no activity score: {called.reason or called.status}"
+        # a reported phenotype pins the score to its range: decide the leaf when the whole
+        # range lies inside the bounds (TRUE) or outside them (FALSE)
+        low, high = span
+        inside = _bounds(low, leaf.at_least, leaf.at_most) and _bounds(
+            high, leaf.at_least, leaf.at_most
+        )
+        outside = (leaf.at_least is not None and high < leaf.at_least) or (
+            leaf.at_most is not None and low > leaf.at_most
+        )
+        seen = f"{called.phenotype} (activity score {low:g} to {high:g})"
+        if inside:
+            return Truth.TRUE, seen
+        return (Truth.FALSE if outside else Truth.UNKNOWN), seen
     score = called.activity_score
     return Truth.of(_bounds(score, leaf.at_least, leaf.at_most)), f"activity score {score:g}"
+
+
+def _phenotype_span(
+    knowledge: Knowledge, gene: str, phenotype: str | None
+) -> tuple[float, float] | None:
+    """The activity-score range of a phenotype in the gene's table, if bounded."""
+    table = knowledge.gene_phenotypes.get(gene)
+    if table is None or table.method != "activity_score" or phenotype is None:
+        return None
+    rows = [r for r in table.phenotypes if r.phenotype == phenotype and r.functions is None]
+    if len(rows) != 1 or rows[0].at_least is None:
+        return None
+    high = rows[0].at_most if rows[0].at_most is not None else float("inf")
+    return rows[0].at_least, high
 
 
 def _genotype_key(text: str) -> tuple[str, ...] | None:
@@ -260,6 +294,16 @@ def _variant(facts: _Facts, leaf: rs.VariantLeaf) -> Observed:
     key = _genotype_key(seen)
     if key is None:
         return Truth.UNKNOWN, f"{leaf.rsid} {seen} (no call)"
+    letters = facts.compiled.rsid_letters.get(leaf.rsid, frozenset())
+    if not set(key) <= letters:
+        # e.g. VKORC1 written on the gene's strand (G/A) where pgx reads the plus strand
+        # (C/T): an allele pgx cannot place is unknown, never "not the risk genotype"
+        expected = "/".join(sorted(letters))
+        facts.warnings.add(
+            f"{leaf.gene} {leaf.rsid} genotype '{seen}' uses alleles other than {expected} "
+            "(GRCh38 plus strand, as pgx's rules write them): rules on it are undecided"
+        )
+        return Truth.UNKNOWN, f"{leaf.rsid} {seen} (expected alleles {expected})"
     wanted = {_genotype_key(g) for g in leaf.genotype}
     return Truth.of(key in wanted), f"{leaf.rsid} {seen}"
 
@@ -843,13 +887,21 @@ class CompiledRuleSet:
         self.active = tuple((r, p) for r, p in self.all_rules if r.status == "active")
         by_drug: dict[str, list[int]] = {}
         for index, (rule, _) in enumerate(self.active):
-            regimen = rule.then.regimen
-            names = set(rule.drugs)
-            if regimen is not None:
-                names |= set(regimen.all_of or ()) | set(regimen.any_of or ())
-            for drug in names:
+            # only the drugs a rule is about: ordering an alternative it suggests (prasugrel)
+            # must not bring up advice about another drug (clopidogrel)
+            for drug in rule.drugs:
                 by_drug.setdefault(drug, []).append(index)
         self.by_drug = {k: tuple(v) for k, v in by_drug.items()}
+        letters: dict[str, set[str]] = {}
+        for meta in self.leaf_meta:
+            if isinstance(meta.leaf, rs.VariantLeaf):
+                for genotype in meta.leaf.genotype:
+                    letters.setdefault(meta.leaf.rsid, set()).update(_genotype_key(genotype) or ())
+        for defs in ruleset.knowledge.allele_definitions.values():
+            for pos_id, pos in defs.positions.items():
+                if pos_id in letters:
+                    letters[pos_id].update(b.upper() for b in (pos.ref, *pos.alts))
+        self.rsid_letters = {k: frozenset(v) for k, v in letters.items()}
         self.phenotype_cache: dict[object, object] = {}
 
     def facts(self, profile: Profile) -> _Facts:
