@@ -151,3 +151,19 @@ def test_cyp2d6_three_or_more_copies(knowledge: Knowledge) -> None:
     decreased = _call(knowledge, "CYP2D6", diplotype="*10x≥3/*4")  # 0.75 or more
     assert decreased.phenotype == "Indeterminate"
     assert _call(knowledge, "CYP2D6", diplotype="*4x>=3/*4").activity_score == 0.0
+
+
+def test_reported_terms_and_scores_checked(knowledge: Knowledge) -> None:
+    """Abbreviations are read; unknown terms and off-scale scores are invalid, never binned."""
+    assert _call(knowledge, "CYP2C19", phenotype="IM").phenotype == "Intermediate Metabolizer"
+    assert _call(knowledge, "CYP2D6", phenotype="EM").phenotype == "Normal Metabolizer"
+    bad_term = _call(knowledge, "CYP2C19", phenotype="Slow")
+    assert (bad_term.status, bad_term.phenotype) == ("invalid", None)
+    for gene, score in (("DPYD", 1.25), ("CYP2C9", 1.75), ("CYP2D6", 1.1), ("CYP2D6", -1.0)):
+        called = _call(knowledge, gene, activity_score=score)
+        assert (called.status, called.phenotype) == ("invalid", None), (gene, score)
+    assert _call(knowledge, "NUDT15", activity_score=1.0).status == "invalid"
+    clash = _call(knowledge, "CYP2D6", phenotype="Poor Metabolizer", activity_score=1.0)
+    assert (clash.status, clash.phenotype) == ("conflict", None)
+    agree = _call(knowledge, "CYP2D6", phenotype="Intermediate Metabolizer", activity_score=1.0)
+    assert (agree.phenotype, agree.activity_score) == ("Intermediate Metabolizer", 1.0)

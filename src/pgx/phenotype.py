@@ -195,14 +195,43 @@ def _bin(table: GenePhenotypes, score: float) -> str | None:
     return None
 
 
+# The abbreviations labs and PharmCAT outside calls use (EM is the old name of NM).
+_ABBREVIATIONS = {
+    "pm": "Poor Metabolizer",
+    "im": "Intermediate Metabolizer",
+    "nm": "Normal Metabolizer",
+    "em": "Normal Metabolizer",
+    "rm": "Rapid Metabolizer",
+    "um": "Ultrarapid Metabolizer",
+}
+
+
 def _match_term(term: str, table: GenePhenotypes | None) -> str | None:
     if table is None:
         return term
+    wanted = term.strip().casefold()
+    wanted = _ABBREVIATIONS.get(wanted, wanted).casefold()
     for row in table.phenotypes:
-        if row.phenotype.casefold() == term.strip().casefold():
+        if row.phenotype.casefold() == wanted:
             return row.phenotype
-    if term.strip().casefold() == "indeterminate":
+    if wanted == "indeterminate":
         return "Indeterminate"
+    return None
+
+
+def _score_step(table: GenePhenotypes) -> float:
+    """The grid every activity score of the gene lies on (0.25 for CYP2D6, 0.5 for DPYD)."""
+    values = [fn.activity_value for fn in table.alleles.values() if fn.activity_value]
+    for step in (1.0, 0.5, 0.25, 0.125):
+        if all(abs(v / step - round(v / step)) < 1e-9 for v in values):
+            return step
+    return 0.125
+
+
+def _score_problem(table: GenePhenotypes, score: float) -> str | None:
+    step = _score_step(table)
+    if score < 0 or abs(score / step - round(score / step)) > 1e-9:
+        return f"activity score {score:g} is not on the gene's scale (multiples of {step:g} from 0)"
     return None
 
 
@@ -276,21 +305,32 @@ def _call_one(gene: str, result: GeneResult, knowledge: Knowledge) -> GenePhenot
         reported_term = _match_term(result.phenotype, table)
         if reported_term is None:
             return GenePhenotype(
-                "unknown_allele" if derived is None else "conflict",
+                "invalid",
                 "reported",
                 diplotype,
                 reason=f"'{result.phenotype}' is not a {gene} phenotype term of pgx's table",
             )
     reported_score = result.activity_score
-    if reported_term is None and reported_score is not None and table is not None:
-        if table.method != "activity_score":
+    if reported_score is not None and table is not None:
+        problem = (
+            f"{gene} is not phenotyped by activity score"
+            if table.method != "activity_score"
+            else _score_problem(table, reported_score)
+        )
+        if problem is not None:
+            return GenePhenotype("invalid", "reported", diplotype, reason=problem)
+        binned = _bin(table, reported_score)
+        if reported_term is not None and binned != reported_term:
             return GenePhenotype(
                 "conflict",
                 "reported",
                 diplotype,
-                reason=f"{gene} is not phenotyped by activity score",
+                reason=(
+                    f"reported {gene} phenotype {reported_term} disagrees with the reported "
+                    f"activity score {reported_score:g} ({binned})"
+                ),
             )
-        reported_term = _bin(table, reported_score)
+        reported_term = binned
 
     if (
         derived is not None
@@ -306,7 +346,13 @@ def _call_one(gene: str, result: GeneResult, knowledge: Knowledge) -> GenePhenot
             diplotype,
             reason=(
                 f"reported {gene} result ({result.phenotype or reported_score}) disagrees with "
-                f"{derived.phenotype} (activity {derived.activity_score}) derived from {diplotype}"
+                f"{derived.phenotype}"
+                + (
+                    f" (activity score {derived.activity_score:g})"
+                    if derived.activity_score is not None
+                    else ""
+                )
+                + f" derived from {diplotype}"
             ),
         )
     if reported_term is not None or reported_score is not None:

@@ -38,6 +38,7 @@ PhenotypeStatus = Literal[
     "typed",
     "conflict",
     "no_call",
+    "invalid",
 ]
 
 
@@ -51,8 +52,8 @@ class GenePhenotype:
         activity_score: The activity score where the gene has one.
         source: ``diplotype`` (derived through the gene's table) or ``reported`` (as given).
         status: ``called``/``reported`` when usable; ``indeterminate`` (CPIC's Indeterminate),
-            ``unknown_allele``, ``not_phenotyped``, ``typed`` (HLA), ``conflict`` or
-            ``no_call`` otherwise.
+            ``unknown_allele``, ``not_phenotyped``, ``typed`` (HLA), ``conflict``,
+            ``no_call`` or ``invalid`` (a reported term or score pgx cannot read) otherwise.
         reason: Why there is no phenotype, in words.
         call: Where the result came from (VCF, outside call, profile), the positions used
             and missing, unmatched variants and every candidate diplotype; ``None`` for a
