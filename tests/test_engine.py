@@ -351,3 +351,19 @@ def test_order_select_matches_the_rules_drug_not_its_alternatives() -> None:
         now=NOW,
     )
     assert report.findings == ()
+
+
+def test_typed_alleles_and_carrier_report_conflict() -> None:
+    """HLA-B typed *08:01/*44:02 but reported '*57:01 positive': undecided, never negative."""
+    from pgx import default_ruleset
+
+    profile = {
+        "germline": {"HLA-B": {"alleles": ["*08:01", "*44:02"], "carriers": {"*57:01": True}}}
+    }
+    report = evaluate(profile, default_ruleset(), drugs=["abacavir"], now=NOW)
+    assert report.findings == ()
+    assert {i.rule_id for i in report.indeterminate} == {
+        "cpic-hla-b-abacavir-positive",
+        "cpic-hla-b-abacavir-negative",
+    }
+    assert any("disagree" in w for w in report.warnings)

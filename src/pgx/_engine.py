@@ -207,7 +207,17 @@ def _allele(facts: _Facts, leaf: rs.AlleleLeaf) -> Observed:
     else:
         typed = None
     if typed is not None:
-        return _carries(typed, want), "/".join(typed)
+        truth, seen = _carries(typed, want), "/".join(typed)
+        if result.carriers:
+            reported, said = _carrier_status(result.carriers, leaf.gene, want)
+            if Truth.UNKNOWN not in (truth, reported) and truth is not reported:
+                # typed alleles and a positive/negative report disagree: pgx cannot know
+                # which is right, so the allele is undecided (as for a phenotype conflict)
+                facts.warnings.add(
+                    f"{leaf.gene}: typed alleles {seen} disagree with the report '{said}'"
+                )
+                return Truth.UNKNOWN, f"{seen}; {said} (conflict)"
+        return truth, seen
     if result.carriers:
         return _carrier_status(result.carriers, leaf.gene, want)
     return Truth.UNKNOWN, "no alleles typed"
