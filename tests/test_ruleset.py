@@ -139,3 +139,51 @@ def test_hash_changes_with_content(tmp_path: Path) -> None:
         )
     )
     assert a.sha256 != b.sha256
+
+
+DESIGN_EXAMPLE = """\
+pgx_rules: 1
+rules:
+  - id: igf1r-overexpression-anti-egfr-progression
+    version: 1.0.0
+    status: active
+    title: IGF1R overexpression after progression on anti-EGFR therapy
+    drugs: [linsitinib, erlotinib]
+    when:
+      all:
+        - expression: {gene: IGF1R, at_least: high}
+        - therapy: {class: anti-EGFR, outcome: [progression]}
+        - not: {somatic: {gene: KRAS, class: activating}}
+    then:
+      action: consider
+      regimen: {all_of: [linsitinib, erlotinib]}
+      summary: "IGF1R-high tumor progressing on anti-EGFR therapy: IGF1R co-targeting is \\
+        investigational"
+      detail: markdown text
+      evidence: {level: "4", strength: optional}
+      citations: ["PMID:18568074"]
+"""
+
+
+def test_design_contract_example_loads(tmp_path: Path) -> None:
+    """The rule of DESIGN §4 loads as written: a single value may stand for a one-item list."""
+    ruleset = load_ruleset(write(tmp_path, "design.yaml", DESIGN_EXAMPLE))
+    (rule,) = ruleset.rules
+    assert rule.when.parts[1].class_ == ("anti-EGFR",)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("condition", "message"),
+    [
+        ("phenotype: {gene: CYP2C19, in: []}", "'in' is empty"),
+        ("therapy: {drug: [], outcome: [progression]}", "'drug' is empty"),
+        ("activity_score: {gene: CYP2D6, at_least: 2, at_most: 1}", "could never fire"),
+    ],
+)
+def test_conditions_that_can_never_fire_are_errors(
+    tmp_path: Path, condition: str, message: str
+) -> None:
+    """A condition that could never be TRUE is a load error, not a silent rule."""
+    body = GOOD_RULE.replace("- expression: {gene: IGF1R, at_least: high}", "- " + condition)
+    err = _load(tmp_path, body)
+    assert any(message in p.message for p in err.problems), err.problems

@@ -248,6 +248,26 @@ def _leaf_check(leaf: object) -> None:
             raise ValueError("give either in, or at_least/at_most")
     if isinstance(leaf, rs.SomaticLeaf) and leaf.exon is not None and leaf.codon is not None:
         raise ValueError("give exon or codon, not both")
+    low, high = getattr(leaf, "at_least", None), getattr(leaf, "at_most", None)
+    if isinstance(low, float) and isinstance(high, float) and low > high:
+        raise ValueError(f"at_least {low:g} is above at_most {high:g}: the rule could never fire")
+    for field in attrs.fields(type(leaf)):  # type: ignore[arg-type]
+        value = getattr(leaf, field.name)
+        if isinstance(value, tuple) and not value:
+            name = field.name.rstrip("_")
+            raise ValueError(f"'{name}' is empty: give at least one value (or leave it out)")
+
+
+def _list_shorthand(body: object, leaf_type: type) -> object:
+    """``class: activating`` for ``class: [activating]`` (DESIGN §4 writes it that way)."""
+    if not isinstance(body, dict):
+        return body
+    lists = {
+        a.name.rstrip("_")
+        for a in attrs.fields(leaf_type)
+        if "tuple[" in str(a.type) and not a.name.startswith("_")
+    }
+    return {k: [v] if k in lists and isinstance(v, str) else v for k, v in body.items()}
 
 
 def _condition_hook(conv: Converter) -> Callable[[object, object], rs.Condition]:
@@ -270,7 +290,7 @@ def _condition_hook(conv: Converter) -> Callable[[object, object], rs.Condition]
                 raise Located(
                     [(str(key), ValueError(f"unknown condition; expected one of {known}"))]
                 )
-            leaf = conv.structure(body, leaf_type)
+            leaf = conv.structure(_list_shorthand(body, leaf_type), leaf_type)
             _leaf_check(leaf)
             return typing.cast("rs.Condition", leaf)
         except Located as exc:
@@ -336,7 +356,7 @@ def errors_of(exc: BaseException, path: PathKey = ()) -> Iterator[tuple[PathKey,
         for child in without:
             yield from errors_of(child, path)
     elif isinstance(exc, ForbiddenExtraKeysError):
-        for key in sorted(exc.extra_fields):
+        for key in sorted(exc.extra_fields, key=str):
             yield (*path, key), f"unknown key '{key}'"
     elif isinstance(exc, KeyError):
         yield path, "required field missing"
