@@ -367,3 +367,17 @@ def test_typed_alleles_and_carrier_report_conflict() -> None:
         "cpic-hla-b-abacavir-negative",
     }
     assert any("disagree" in w for w in report.warnings)
+
+
+def test_now_forms(rules: Any) -> None:
+    """now may be a datetime or ISO string; naive times are UTC; anything else is an error."""
+    from datetime import UTC, datetime
+
+    assert evaluate({}, rules, now=datetime(2026, 1, 1)).generated_at == "2026-01-01T00:00:00+00:00"
+    assert (
+        evaluate({}, rules, now="2026-01-01T00:00:00").generated_at == "2026-01-01T00:00:00+00:00"
+    )
+    aware = datetime(2026, 1, 1, tzinfo=UTC)
+    assert evaluate({}, rules, now=aware).generated_at == "2026-01-01T00:00:00+00:00"
+    with pytest.raises(InputError, match="datetime or an ISO-8601"):
+        evaluate({}, rules, now=5)  # type: ignore[arg-type]

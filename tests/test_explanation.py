@@ -44,3 +44,24 @@ def test_testing_helpers_are_public() -> None:
     results = run_rule_tests(basic_rules())
     assert [r.got for r in results] == ["fires", "does_not_fire", "indeterminate"]
     assert all(r.passed for r in results)
+
+
+def test_explain_names_the_superseding_rule() -> None:
+    """A rule that fires but is hidden by a more specific one says so."""
+    profile = {
+        "tumor": {"expression": {"IGF1R": {"ihc": "3+"}}, "variants": []},
+        "clinical": {"therapies": [{"drug": "cetuximab", "outcome": "progression"}]},
+    }
+    exp = explain(profile, "t-igf1r", basic_rules())
+    assert exp.outcome == "fires"
+    assert exp.superseded_by == ("t-igf1r-specific",)
+    assert "hidden by the more specific `t-igf1r-specific`" in exp.to_markdown()
+
+
+def test_markdown_says_why_a_given_gene_is_unusable() -> None:
+    """An unknown allele is reported as 'given, but ...', not as a missing test."""
+    from pgx import evaluate
+
+    report = evaluate({"germline": {"CYP2C19": {"diplotype": "*1/*999"}}}, basic_rules())
+    text = report.to_markdown()
+    assert "`germline.CYP2C19` (given, but: CYP2C19 allele(s) not in pgx's table: *999)" in text

@@ -947,16 +947,25 @@ def _finding(rule: rs.Rule, trace: tuple[TraceEntry, ...]) -> Finding:
 
 
 def _timestamp(now: datetime | str | None) -> str:
+    """ISO-8601 with an offset; a time given without one is taken as UTC."""
     if now is None:
-        return datetime.now(UTC).replace(microsecond=0).isoformat()
-    if isinstance(now, datetime):
-        return now.isoformat()
-    try:
-        return datetime.fromisoformat(now).isoformat()
-    except ValueError:
+        when = datetime.now(UTC).replace(microsecond=0)
+    elif isinstance(now, datetime):
+        when = now
+    elif isinstance(now, str):
+        try:
+            when = datetime.fromisoformat(now)
+        except ValueError:
+            raise InputError(
+                [Problem("now", f"expected an ISO-8601 date-time, found {now!r}")]
+            ) from None
+    else:
         raise InputError(
-            [Problem("now", f"expected an ISO-8601 date-time, found {now!r}")]
-        ) from None
+            [Problem("now", f"expected a datetime or an ISO-8601 string, found {now!r}")]
+        )
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.isoformat()
 
 
 def profile_sha256(profile: Profile) -> str:

@@ -64,14 +64,24 @@ def _at_a_glance(findings: tuple[Finding, ...]) -> list[str]:
     return [*lines, ""]
 
 
-def _indeterminate(items: tuple[Indeterminate, ...]) -> list[str]:
+def _fact(path: str, report: Report) -> str:
+    """A missing path, with why a germline gene that *was* given could not be used."""
+    parts = path.split(".")
+    if parts[0] == "germline" and len(parts) == 2 and parts[1] in report.phenotypes:
+        called = report.phenotypes[parts[1]]
+        why = called.reason or called.status.replace("_", " ")
+        return f"`{path}` (given, but: {why})"
+    return f"`{path}`"
+
+
+def _indeterminate(items: tuple[Indeterminate, ...], report: Report) -> list[str]:
     groups: dict[tuple[str, ...], list[Indeterminate]] = {}
     for item in items:
         groups.setdefault(item.missing, []).append(item)
     lines = []
     for missing, group in sorted(groups.items()):
         drugs = sorted({d for i in group for d in i.drugs})
-        facts = ", ".join(f"`{m}`" for m in missing) or "undecidable facts"
+        facts = ", ".join(_fact(m, report) for m in missing) or "undecidable facts"
         lines.append(f"- **Missing {facts}** — {len(group)} rule(s) about {', '.join(drugs)}:")
         lines += [f"    - `{i.rule_id}`: would fire if {i.would_fire_if}" for i in group]
     return lines
@@ -124,10 +134,10 @@ def render(report: Report) -> str:
         lines += [
             f"## Could not be decided ({len(report.indeterminate)})",
             "",
-            "These rules need facts the profile does not give. Missing data is never "
-            "assumed normal.",
+            "These rules need facts the profile does not give, or gives in a form pgx could "
+            "not use. Missing data is never assumed normal.",
             "",
-            *_indeterminate(report.indeterminate),
+            *_indeterminate(report.indeterminate, report),
             "",
         ]
     if report.warnings:
@@ -147,6 +157,16 @@ def render_explanation(explanation: Explanation) -> str:
         f"({rule.status}).",
         "",
         f"**Outcome: {explanation.outcome.replace('_', ' ')}.**",
+        *(
+            [
+                "",
+                "Its finding is hidden by the more specific "
+                + ", ".join(f"`{s}`" for s in explanation.superseded_by)
+                + ", which fires too.",
+            ]
+            if explanation.superseded_by
+            else []
+        ),
         "",
         "## Facts",
         "",

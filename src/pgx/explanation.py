@@ -28,6 +28,7 @@ class Explanation:
         condition: The whole condition in words.
         missing: For an indeterminate rule, the profile paths that would decide it.
         would_fire_if: For an indeterminate rule, what is still undecided, in words.
+        superseded_by: Active rules that fire for this profile and hide this rule's finding.
     """
 
     rule: Rule
@@ -37,6 +38,7 @@ class Explanation:
     condition: str
     missing: tuple[str, ...] = ()
     would_fire_if: str | None = None
+    superseded_by: tuple[str, ...] = ()
 
     def to_markdown(self) -> str:
         """The explanation as a tumor-board-style note: facts, rule, evidence, citations."""
@@ -73,6 +75,13 @@ def explain(
             [Problem("rule", f"no rule '{rule_id}' in ruleset {rules.name} {rules.version}")]
         ) from None
     undecided = result.outcome == "indeterminate"
+    hiding = tuple(
+        other.id
+        for other in rules.rules
+        if other.status == "active"
+        and rule_id in other.supersedes
+        and rules.compiled.outcome(loaded, other.id).outcome == "fires"
+    )
     return Explanation(
         rule=result.rule,
         profile_id=loaded.id,
@@ -81,4 +90,5 @@ def explain(
         condition=describe(result.rule.when),
         missing=result.missing if undecided else (),
         would_fire_if=result.would_fire_if if undecided else None,
+        superseded_by=hiding,
     )
