@@ -18,7 +18,7 @@ from pgx.phenotype import call_phenotype
 from pgx.profile import GeneResult
 from tests.helpers import basic_rules
 
-N, I, D, NF = "Normal function", "Increased function", "Decreased function", "No function"
+N, INC, D, NF = "Normal function", "Increased function", "Decreased function", "No function"
 UNC, UNK = "Uncertain function", "Unknown function"
 UNDETERMINED = {UNC, UNK}
 IND = "Indeterminate"
@@ -33,14 +33,14 @@ def cyp2c19(a: str, b: str) -> str:
     if {a, b} & UNDETERMINED:
         return IND
     table = {
-        _pair(I, I): "Ultrarapid Metabolizer",
-        _pair(N, I): "Rapid Metabolizer",
+        _pair(INC, INC): "Ultrarapid Metabolizer",
+        _pair(N, INC): "Rapid Metabolizer",
         _pair(N, N): "Normal Metabolizer",
         _pair(N, D): "Likely Intermediate Metabolizer",
-        _pair(I, D): "Likely Intermediate Metabolizer",
+        _pair(INC, D): "Likely Intermediate Metabolizer",
         _pair(D, D): "Likely Intermediate Metabolizer",
         _pair(N, NF): "Intermediate Metabolizer",
-        _pair(I, NF): "Intermediate Metabolizer",
+        _pair(INC, NF): "Intermediate Metabolizer",
         _pair(D, NF): "Likely Poor Metabolizer",
         _pair(NF, NF): "Poor Metabolizer",
     }
@@ -52,7 +52,7 @@ def cyp2b6(a: str, b: str) -> str:
     if {a, b} & UNDETERMINED:
         return IND
     low = sum(f in (D, NF) for f in (a, b))
-    high = sum(f == I for f in (a, b))
+    high = sum(f == INC for f in (a, b))
     if low == 2:
         return "Poor Metabolizer"
     if low == 1:
@@ -81,7 +81,7 @@ def slco1b1(a: str, b: str) -> str:
         return "Poor Function"
     if nf == 1:
         return "Decreased Function"
-    return "Increased Function" if (a, b) == (I, I) else "Normal Function"
+    return "Increased Function" if (a, b) == (INC, INC) else "Normal Function"
 
 
 def ugt1a1(a: str, b: str) -> str:
