@@ -65,6 +65,14 @@ def test_profile_resolves_an_ambiguous_vcf_call(tmp_path: Path) -> None:
     profile = load_profile(base, vcf=vcf, ruleset=tiny_ruleset())
     report = evaluate(profile, tiny_ruleset(), now=NOW)
     assert report.phenotypes["CYP2C19"].phenotype == "Intermediate Metabolizer"
+    # the profile decided, not the VCF: the call says so (and keeps what the VCF saw)
+    call = profile.germline["CYP2C19"].call
+    assert call is not None
+    assert call.source == "profile"
+    assert call.file == "<mapping>"
+    assert "*1/*3" in call.candidates
+    assert call.missing_positions == ("rs4986893",)
+    assert any("ambiguous" in n and "included it" in n and str(vcf) in n for n in call.notes)
     with pytest.raises(ProfileError):
         load_profile({"germline": {"CYP2C19": {"diplotype": "*2/*2"}}}, vcf=vcf,
                      ruleset=tiny_ruleset())  # fmt: skip
@@ -182,3 +190,37 @@ def test_allele_rules_over_candidates_and_carriers() -> None:
     ):
         hla = Profile(germline={"HLA-B": GeneResult(carriers=carriers)})
         assert rules.compiled.outcome(hla, "t-hla-5701").outcome == outcome, carriers
+
+
+def test_cli_panel_and_tumor_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    base = write(tmp_path, "p.yaml", "tumor:\n  cancer_type: {code: COADREAD}\n")
+    header = "Hugo_Symbol\tVariant_Classification\tHGVSp_Short\tTumor_Sample_Barcode\n"
+    maf = write(tmp_path, "t.maf", header + "TP53\tMissense_Mutation\tp.R175H\tT1\n"
+                "KRAS\tMissense_Mutation\tp.G12D\tT2\n")  # fmt: skip
+    panel = write(tmp_path, "panel.txt", "KRAS,NRAS,TP53\n")
+    common = ["evaluate", str(base), "--somatic", str(maf), "--drug", "cetuximab",
+              "--format", "json", "--now", NOW]  # fmt: skip
+    assert main(common) == 2
+    assert "--tumor-sample" in capsys.readouterr().err
+
+    def run(*extra: str) -> dict[str, object]:
+        assert main([*common, "--tumor-sample", "T1", *extra]) == 0
+        data: dict[str, object] = json.loads(capsys.readouterr().out)
+        return data
+
+    # without the panel, NRAS and KRAS are unknown: RAS wild type is not concluded
+    alone = run()
+    assert "crc-ras-mutant-anti-egfr-avoid" in {
+        i["rule_id"]
+        for i in alone["indeterminate"]  # type: ignore[attr-defined]
+    }
+    assert any("pass the panel" in w for w in alone["warnings"])  # type: ignore[attr-defined]
+    # with it they are wild type
+    paneled = run("--panel", str(panel))
+    assert "crc-ras-mutant-anti-egfr-avoid" not in {
+        i["rule_id"]
+        for i in paneled["indeterminate"]  # type: ignore[attr-defined]
+    }
+    assert not any("pass the panel" in w for w in paneled["warnings"])  # type: ignore[attr-defined]
+    assert main([*common, "--tumor-sample", "T1", "--panel", str(tmp_path / "no.txt")]) == 2
+    assert "cannot read" in capsys.readouterr().err

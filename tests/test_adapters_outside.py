@@ -114,3 +114,63 @@ def test_outside_call_replaces_the_vcf_and_says_so(tmp_path: Path) -> None:
     report = evaluate(profile, tiny_ruleset(), now=NOW)
     assert report.phenotypes["CYP2C9"].call == result.call
     assert any("replaced the VCF call" in w for w in report.warnings)
+
+
+# ------------------------------------------------------------------ checked against knowledge
+def _warnings(path: Path) -> tuple[str, ...]:
+    return evaluate(load_profile(outside_calls=path), now=NOW).warnings
+
+
+def test_unknown_phenotype_is_a_warning_for_its_gene(tmp_path: Path) -> None:
+    """A term the gene's table does not have is unreadable, not a silent conflict."""
+    path = write(tmp_path, "c.tsv", "CYP2C19\t*1/*2\tfoo\nCYP2C9\t\tpoor metabolizer\n")
+    profile = load_profile(outside_calls=path)
+    assert profile.germline["CYP2C19"].is_bare()
+    report = evaluate(profile, now=NOW)
+    assert report.phenotypes["CYP2C19"].status == "no_call"
+    assert any(
+        w.startswith(
+            f"{path}:1: outside call for CYP2C19 not used: unknown CYP2C19 phenotype 'foo'"
+        )
+        for w in report.warnings
+    )
+    # a known term in another case is read as the table spells it
+    assert profile.germline["CYP2C9"].phenotype == "Poor Metabolizer"
+
+
+@pytest.mark.parametrize(
+    ("symbol", "hint"),
+    [("cyp2d6", "; did you mean CYP2D6?"), ("CYP2C91", " (HGNC symbols are expected)")],
+)
+def test_gene_pgx_does_not_know_is_a_warning(tmp_path: Path, symbol: str, hint: str) -> None:
+    path = write(tmp_path, "c.tsv", f"# calls\nCYP2C19\t*1/*2\n{symbol}\t*1/*4\n")
+    profile = load_profile(outside_calls=path)
+    assert symbol not in profile.germline  # not taken for the gene it may mean
+    assert "CYP2D6" not in profile.germline
+    assert profile.germline["CYP2C19"].diplotype == "*1/*2"
+    assert (
+        f"{path}:3: outside call not used: {symbol!r} is not a gene pgx knows{hint}"
+        in _warnings(path)
+    )
+
+
+@pytest.mark.parametrize("text", ["", "# gene\tdiplotype\n\n"])
+def test_empty_outside_call_file_is_a_warning(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path, "c.tsv", text)
+    profile = load_profile(outside_calls=path)
+    assert profile.germline == {}
+    assert any(w.startswith(f"{path}: no calls in file") for w in _warnings(path))
+
+
+@pytest.mark.parametrize("score", ["nan", "NaN", "inf", "-inf"])
+def test_non_finite_activity_score(tmp_path: Path, score: str) -> None:
+    path = write(tmp_path, "c.tsv", f"CYP2C9\t\t\t{score}\nCYP2C19\t*1/*2\n")
+    profile = load_profile(outside_calls=path)
+    assert profile.germline["CYP2C9"].activity_score is None
+    assert profile.germline["CYP2C19"].diplotype == "*1/*2"
+    report = evaluate(profile, now=NOW)
+    assert report.phenotypes["CYP2C9"].status == "no_call"
+    assert (
+        f"{path}:1: outside call for CYP2C9 not used: activity score is not a finite number: "
+        f"{score!r}" in report.warnings
+    )

@@ -247,10 +247,11 @@ def test_hba1c_ifcc_units_convert() -> None:
         "tumor": tumor,
         "clinical": {**clinical, "labs": {"HbA1c": {"value": 53, "unit": "mmol/mol"}}},
     }
-    low = {
-        "tumor": tumor,
-        "clinical": {**clinical, "labs": {"HbA1c": {"value": 36, "unit": "mmol/mol"}}},
+    low_labs = {
+        "HbA1c": {"value": 36, "unit": "mmol/mol"},
+        "fasting_glucose": {"value": 90, "unit": "mg/dL"},
     }
+    low = {"tumor": tumor, "clinical": {**clinical, "labs": low_labs}}
     assert rules.compiled.outcome(_p(high), rule_id).outcome == "fires"
     assert rules.compiled.outcome(_p(low), rule_id).outcome == "does_not_fire"
 

@@ -7,7 +7,7 @@ import hashlib
 import importlib.resources
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -83,6 +83,8 @@ def load_profile(
     sample: str | None = None,
     outside_calls: str | os.PathLike[str] | None = None,
     somatic: str | os.PathLike[str] | None = None,
+    tumor_sample: str | None = None,
+    panel: str | os.PathLike[str] | Iterable[str] | None = None,
     expression: str | os.PathLike[str] | None = None,
     expression_assay: str | None = None,
     assume_reference: bool = False,
@@ -94,25 +96,30 @@ def load_profile(
         profile: A ``.yaml``/``.yml``/``.json`` file, a mapping, or a `Profile`.
         vcf: A germline VCF on GRCh38 (plain or bgzipped): genes with allele definitions
             are called from it. A position missing from it is a no-call, never reference.
-        sample: The VCF sample (and MAF ``Tumor_Sample_Barcode``) to read, when the files
-            hold several.
+        sample: The VCF sample to read, when the VCF holds several (CLI ``--sample``).
         outside_calls: A PharmCAT-style outside-call TSV (gene, diplotype, phenotype,
             activity score); an outside call replaces the VCF call for its gene.
-        somatic: A MAF of somatic variants (``tumor.variants``).
+        somatic: A MAF of somatic variants (``tumor.variants``). Without ``panel`` (or
+            the profile's ``tumor.sequenced_genes``) a gene absent from it is unknown.
+        tumor_sample: The MAF's ``Tumor_Sample_Barcode`` to read, when the MAF holds
+            several tumors (CLI ``--tumor-sample``).
+        panel: The genes the tumor was sequenced for: HGNC symbols, or the path of a text
+            file of them (one per line or comma-separated). A panel gene absent from the
+            MAF is wild type; a gene off the panel is unknown (CLI ``--panel``).
         expression: An expression table (``gene, value`` or ``gene, assay, value``).
         expression_assay: The assay of a two-column expression table without one in its
             header (``ihc``, ``h_score``, ``z_score``, ``fold_change``, ``tpm``, ``level``).
         assume_reference: Take VCF positions that are absent as reference (off by default;
             the report records its use).
-        ruleset: Whose knowledge (allele definitions, phenotype tables) calls the VCF;
-            the bundled rules by default.
+        ruleset: Whose knowledge (gene table, allele definitions, phenotype tables) reads
+            the inputs; the bundled rules by default.
 
     Raises:
         ProfileError: listing every problem (unknown keys, wrong types, bad values, bad
             input files, facts that two sources give differently), each with its file,
             line and field path.
     """
-    inputs = (vcf, outside_calls, somatic, expression)
+    inputs = (vcf, outside_calls, somatic, expression, panel)
     base = None if profile is None else _load_one(profile)
     if all(i is None for i in inputs):
         if base is None:
@@ -121,30 +128,46 @@ def load_profile(
     from pgx import adapters  # noqa: PLC0415 - adapters load only when pipeline inputs are given
 
     source = "<profile>" if profile is None else _source_name(profile)
+    rules = ruleset if ruleset is not None else default_ruleset()
+    genes = rules.knowledge.genes
+    warnings: list[str] = []
     called = None
     sample_id = None
     if vcf is not None:
-        rules = ruleset if ruleset is not None else default_ruleset()
-        sample_id, genes = adapters.call_vcf(
+        sample_id, called_genes = adapters.call_vcf(
             vcf, rules, sample=sample, assume_reference=assume_reference
         )
-        called = (str(vcf), genes)
+        called = (str(vcf), called_genes)
+    outside = None
+    if outside_calls is not None:
+        results, found = adapters.read_outside_calls_checked(outside_calls, rules.knowledge)
+        outside = (str(outside_calls), results)
+        warnings.extend(found)
+    maf = None
+    if somatic is not None:
+        maf = adapters.read_maf_tumor(somatic, tumor_sample, genes)
+        warnings.extend(maf.warnings)
+    panel_genes = None
+    if panel is not None:
+        panel_source, symbols, found = adapters.read_panel(panel, genes)
+        panel_genes = (panel_source, symbols)
+        warnings.extend(found)
+    table = None
+    if expression is not None:
+        entries, found = adapters.read_expression_checked(expression, expression_assay, genes)
+        table = (str(expression), entries)
+        warnings.extend(found)
     merged = adapters.merge_inputs(
         base,
         source,
         vcf=called,
-        outside=(
-            None
-            if outside_calls is None
-            else (str(outside_calls), adapters.read_outside_calls(outside_calls))
-        ),
-        somatic=None if somatic is None else (str(somatic), adapters.read_maf(somatic, sample)),
-        expression=(
-            None
-            if expression is None
-            else (str(expression), adapters.read_expression(expression, expression_assay))
-        ),
+        outside=outside,
+        somatic=None if maf is None else (str(somatic), maf.variants),
+        somatic_genes=None if maf is None else maf.genes,
+        panel=panel_genes,
+        expression=table,
         profile_id=sample_id,
+        warnings=warnings,
     )
     errors = list(_profile_checks(merged))
     if errors:

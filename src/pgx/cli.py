@@ -33,6 +33,8 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
         sample=args.sample,
         outside_calls=args.outside_calls,
         somatic=args.somatic,
+        tumor_sample=args.tumor_sample,
+        panel=args.panel,
         expression=args.expression,
         expression_assay=args.expression_assay,
         assume_reference=args.assume_reference,
@@ -146,7 +148,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--rules", help="rule file or directory (default: bundled rules)")
     inputs = ev.add_argument_group("pipeline inputs (merged with the profile)")
     inputs.add_argument("--vcf", help="germline VCF on GRCh38, plain or bgzipped")
-    inputs.add_argument("--sample", help="the sample to read from a multi-sample VCF or MAF")
+    inputs.add_argument("--sample", help="the sample to read from a multi-sample VCF")
     inputs.add_argument(
         "--assume-reference",
         action="store_true",
@@ -154,6 +156,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     inputs.add_argument("--outside-calls", help="PharmCAT-style outside-call TSV")
     inputs.add_argument("--somatic", help="MAF of somatic variants")
+    inputs.add_argument(
+        "--tumor-sample", help="the Tumor_Sample_Barcode to read from a MAF of several tumors"
+    )
+    inputs.add_argument(
+        "--panel",
+        help="text file of the genes sequenced (one per line or comma-separated): panel genes "
+        "absent from the MAF are wild type; without it, genes not in the MAF are unknown",
+    )
     inputs.add_argument("--expression", help="expression TSV: gene, value or gene, assay, value")
     inputs.add_argument(
         "--expression-assay",

@@ -234,10 +234,16 @@ class Clinical:
 
 @frozen
 class Profile:
-    """One patient's profile. Build it with [`load_profile`][pgx.load_profile]."""
+    """One patient's profile. Build it with [`load_profile`][pgx.load_profile].
+
+    ``warnings`` are problems with the pipeline inputs that concern no single germline gene
+    (a MAF read without its panel, a gene symbol pgx does not know); `load_profile` sets
+    them and the report repeats them.
+    """
 
     pgx_profile: Literal[1] = 1
     id: str | None = None
     germline: dict[str, GeneResult] = field(factory=dict)
     tumor: Tumor | None = None
     clinical: Clinical | None = None
+    warnings: tuple[str, ...] = ()

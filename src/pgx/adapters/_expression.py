@@ -7,13 +7,16 @@ guessed, since the same number means different things as a TPM and as a z-score.
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Collection
 from typing import Any
 
+from pgx.adapters._symbols import symbol_warnings
 from pgx.adapters._text import bad, lines
 from pgx.profile import Expression
 
-__all__ = ["ASSAYS", "read_expression"]
+__all__ = ["ASSAYS", "read_expression", "read_expression_checked"]
 
 ASSAYS = ("ihc", "h_score", "z_score", "fold_change", "tpm", "level")
 _LEVELS = ("absent", "low", "normal", "high")
@@ -31,9 +34,14 @@ def _value(source: str, number: int, assay: str, text: str) -> str | float:
             raise bad(source, number, f"level must be one of {', '.join(_LEVELS)}, found {text!r}")
         return text.lower()
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         raise bad(source, number, f"{assay} value is not a number: {text!r}") from None
+    if not math.isfinite(value):
+        # float() reads "nan" and "inf"; neither is a measurement, and NaN compares false
+        # with every cut-point, which would read as "not high" rather than unknown
+        raise bad(source, number, f"{assay} value is not a finite number: {text!r}")
+    return value
 
 
 def read_expression(
@@ -48,10 +56,28 @@ def read_expression(
             ``fold_change``, ``tpm``, ``level``.
 
     Raises:
-        ProfileError: with file and line, for an unknown or missing assay, a bad value, a
-            gene and assay given twice, or a row with the wrong number of columns.
+        ProfileError: with file and line, for an unknown or missing assay, a bad value
+            (including ``nan`` and ``inf``), a gene and assay given twice, or a row with the
+            wrong number of columns.
+    """
+    return read_expression_checked(path, assay)[0]
+
+
+def read_expression_checked(
+    path: str | os.PathLike[str],
+    assay: str | None = None,
+    genes: Collection[str] | None = None,
+) -> tuple[dict[str, Expression], tuple[str, ...]]:
+    """`read_expression`, with warnings for gene symbols that are not in ``genes``.
+
+    Returns:
+        The entries, and the warnings (each with file and line).
+
+    Raises:
+        ProfileError: as `read_expression`.
     """
     source = str(path)
+    symbols: dict[str, int] = {}
     if assay is not None and assay not in ASSAYS:
         raise bad(source, None, f"unknown assay {assay!r}; expected one of {', '.join(ASSAYS)}")
     width: int | None = None
@@ -78,6 +104,9 @@ def read_expression(
         gene = cols[0]
         if not gene:
             raise bad(source, number, "empty gene")
+        # an unknown symbol is kept (it harms no rule) but said: a rule about the gene it
+        # may mean stays unknown
+        symbols.setdefault(gene, number)
         if width == 3:
             row_assay = cols[1].lower()
             if row_assay not in ASSAYS:
@@ -104,7 +133,8 @@ def read_expression(
         values.setdefault(gene, {})[row_assay] = _value(source, number, row_assay, cols[-1])
     if width is None:
         raise bad(source, None, "empty expression table")
-    return {gene: Expression(**fields) for gene, fields in values.items()}
+    warnings = symbol_warnings(source, "expression gene", list(symbols.items()), genes)
+    return {gene: Expression(**fields) for gene, fields in values.items()}, tuple(warnings)
 
 
 def _header(source: str, number: int, cols: list[str], assay: str | None) -> str | None:

@@ -12,11 +12,37 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Collection
 
+from attrs import frozen
+
+from pgx.adapters._symbols import symbol_warnings
 from pgx.adapters._text import bad, lines
 from pgx.profile import SomaticVariant
 
-__all__ = ["read_maf"]
+__all__ = ["MafTumor", "read_maf", "read_maf_tumor"]
+
+#: How a caller names the MAF's tumor: the keyword and the command-line flag.
+_CHOOSE = "tumor_sample= (--tumor-sample)"
+
+
+@frozen
+class MafTumor:
+    """One tumor's rows of a MAF.
+
+    Attributes:
+        variants: The protein-altering variants.
+        genes: Every gene with a row for the tumor, protein-altering or not: the genes the
+            MAF shows were covered. A gene absent from the MAF may simply be off the panel.
+        barcode: The tumor's ``Tumor_Sample_Barcode`` (empty when the column is absent).
+        warnings: Problems that do not stop the file being read (with file and line).
+    """
+
+    variants: tuple[SomaticVariant, ...]
+    genes: tuple[str, ...]
+    barcode: str
+    warnings: tuple[str, ...] = ()
+
 
 _NOT_PROTEIN_ALTERING = frozenset(
     {"Silent", "Intron", "3'UTR", "5'UTR", "3'Flank", "5'Flank", "IGR", "RNA", "lincRNA"}
@@ -52,6 +78,7 @@ def _count(source: str, number: int, column: str, text: str) -> int | None:
     if text.strip() in _EMPTY:
         return None
     try:
+        # int() refuses "nan", "inf" and "1e3", so no non-finite count gets through
         value = int(text)
     except ValueError:
         raise bad(source, number, f"{column} is not a whole number: {text!r}") from None
@@ -92,16 +119,36 @@ def read_maf(path: str | os.PathLike[str], sample: str | None = None) -> tuple[S
     Args:
         path: The MAF (tab-separated; ``#`` comment lines before the header).
         sample: The ``Tumor_Sample_Barcode`` to keep; required when the file holds several
-            tumors (a MAF of one tumor is read whatever its barcode: ``sample`` usually
-            names the germline VCF sample).
+            tumors.
+
+    Raises:
+        ProfileError: as `read_maf_tumor`.
+    """
+    return read_maf_tumor(path, sample).variants
+
+
+def read_maf_tumor(
+    path: str | os.PathLike[str],
+    tumor_sample: str | None = None,
+    genes: Collection[str] | None = None,
+) -> MafTumor:
+    """Read one tumor's rows of a MAF: its variants and the genes the MAF lists for it.
+
+    Args:
+        path: The MAF (tab-separated; ``#`` comment lines before the header).
+        tumor_sample: The ``Tumor_Sample_Barcode`` to keep; required when the file holds
+            several tumors, and then it must be one of them.
+        genes: pgx's gene symbols; a row naming another symbol gets a warning.
 
     Raises:
         ProfileError: with file and line, for missing columns, truncated rows, unknown
-            Variant_Classification values, bad counts, or several tumors without ``sample``.
+            Variant_Classification values, bad counts (``nan`` included), several tumors
+            without ``tumor_sample``, or a ``tumor_sample`` the MAF does not have.
     """
     source = str(path)
     header: list[str] | None = None
     rows: dict[str, list[SomaticVariant]] = {}
+    seen: dict[str, dict[str, int]] = {}  # barcode -> gene -> its first line
     for number, text in lines(path):
         if not text.strip() or text.startswith("#"):
             continue
@@ -123,17 +170,32 @@ def read_maf(path: str | os.PathLike[str], sample: str | None = None) -> tuple[S
         barcode = row.get("Tumor_Sample_Barcode", "").strip()
         rows.setdefault(barcode, [])
         variant = _variant(source, number, row)
-        if variant is None:
-            continue
-        if variant not in rows[barcode]:
+        seen.setdefault(barcode, {}).setdefault(row["Hugo_Symbol"].strip(), number)
+        if variant is not None and variant not in rows[barcode]:
             rows[barcode].append(variant)
     if header is None:
         raise bad(source, None, "no MAF header line (Hugo_Symbol, Variant_Classification, ...)")
-    if sample is not None and sample in rows:
-        return tuple(rows[sample])
-    if sample is not None and len(rows) > 1:
-        raise bad(source, None, f"no Tumor_Sample_Barcode {sample!r} in the MAF")
-    if len(rows) > 1:
-        shown = ", ".join(sorted(rows)[:10])
-        raise bad(source, None, f"{len(rows)} tumors in the MAF ({shown}): choose one")
-    return tuple(next(iter(rows.values()), []))
+    shown = ", ".join(sorted(rows)[:10]) + (", ..." if len(rows) > 10 else "")
+    if tumor_sample is not None:
+        if tumor_sample not in rows:
+            # never "no variants": a mistyped barcode must not read as a tumor with none
+            raise bad(
+                source,
+                None,
+                f"no Tumor_Sample_Barcode {tumor_sample!r} in the MAF (tumors: "
+                f"{shown or 'none'}); choose one with {_CHOOSE}",
+            )
+        barcode = tumor_sample
+    elif len(rows) > 1:
+        raise bad(
+            source, None, f"{len(rows)} tumors in the MAF ({shown}): choose one with {_CHOOSE}"
+        )
+    else:
+        barcode = next(iter(rows), "")
+    listed = seen.get(barcode, {})
+    return MafTumor(
+        tuple(rows.get(barcode, ())),
+        tuple(listed),
+        barcode,
+        tuple(symbol_warnings(source, "MAF gene", list(listed.items()), genes)),
+    )

@@ -27,7 +27,13 @@ from pgx.adapters._vcf import Genotype, VcfGenotypes, norm_chrom
 from pgx.knowledge import AlleleDefinitions, DefinedPosition, GenePhenotypes
 from pgx.profile import GeneCall, GeneResult
 
-__all__ = ["LOWEST_FUNCTION_GENES", "MAX_CANDIDATES", "call_gene", "natural_key"]
+__all__ = [
+    "LOWEST_FUNCTION_GENES",
+    "MAX_CANDIDATES",
+    "call_gene",
+    "natural_key",
+    "window",
+]
 
 #: Genes CPIC phenotypes from the lowest-function variants found rather than star alleles.
 LOWEST_FUNCTION_GENES = frozenset({"DPYD"})
@@ -35,6 +41,15 @@ LOWEST_FUNCTION_GENES = frozenset({"DPYD"})
 MAX_CANDIDATES = 32
 _NUMBER = re.compile(r"(\d+)")
 _Value = Callable[[str], float]
+
+
+def window(dp: DefinedPosition) -> range:
+    """The VCF positions whose records may describe a defining position's alleles.
+
+    The position itself, every base of its REF, and one base before it, where a VCF that
+    anchors an insertion or deletion on the preceding base writes it.
+    """
+    return range(dp.position - 1, dp.position + len(dp.ref))
 
 
 def natural_key(name: str) -> tuple[tuple[int, int | str], ...]:
@@ -62,74 +77,168 @@ class _Site:
         return None not in self.bases
 
 
-def _trim(ref: str, alt: str) -> tuple[int, str, str]:
-    """Minimal form of a REF/ALT pair: common suffix, then common prefix, removed."""
-    while len(ref) > 1 and len(alt) > 1 and ref[-1] == alt[-1]:
+#: An event in minimal form: ``(position, deleted bases, inserted bases)``; ``None`` for the
+#: reference (no change).
+_Event = tuple[int, str, str] | None
+_BASES = frozenset("ACGTN")
+
+
+def _normalize(pos: int, ref: str, alt: str, context: Mapping[int, str]) -> _Event:
+    """The minimal form of ``ref``>``alt`` at ``pos``: shared suffix, then shared prefix, trimmed.
+
+    An insertion or deletion is then shifted left as far as ``context`` (reference bases by
+    position, from the definition and the VCF record) allows, so that ``C>CAT`` anchored one
+    base earlier and ``CAT>CATAT`` describe the same event in a repeat.
+    """
+    ref, alt = ref.upper(), alt.upper()
+    while ref and alt and ref[-1] == alt[-1]:
         ref, alt = ref[:-1], alt[:-1]
-    start = 0
-    while len(ref) > 1 and len(alt) > 1 and ref[0] == alt[0]:
-        ref, alt, start = ref[1:], alt[1:], start + 1
-    return start, ref, alt
+    while ref and alt and ref[0] == alt[0]:
+        ref, alt, pos = ref[1:], alt[1:], pos + 1
+    if not ref and not alt:
+        return None
+    if not ref or not alt:  # an indel: left-align within the known reference bases
+        moved = ref or alt
+        while context.get(pos - 1) == moved[-1]:
+            moved, pos = moved[-1] + moved[:-1], pos - 1
+        ref, alt = (moved, "") if ref else ("", moved)
+    return pos, ref, alt
 
 
-def _token(allele: str, record: Genotype, dp: DefinedPosition) -> str:
-    """The definition's spelling of a called allele (indels may be written differently)."""
-    if allele == record.ref:
-        return dp.ref
-    if allele == dp.ref:
-        return dp.ref
-    seen = _trim(record.ref, allele)
-    for alt in dp.alts:
-        if alt == allele or _trim(dp.ref, alt) == seen:
-            return alt
-    return allele
+def _overlaps(event: tuple[int, str, str], start: int, end: int) -> bool:
+    """Whether an event touches the span ``start..end`` of a defining position."""
+    pos, ref, _ = event
+    if not ref:  # an insertion before ``pos``
+        return start <= pos <= end + 1
+    return pos <= end and pos + len(ref) - 1 >= start
+
+
+@frozen
+class _Reading:
+    """What one VCF record says at one defining position, in the definition's spelling."""
+
+    tokens: tuple[str | None, str | None]
+    record: Genotype
+
+
+def _symbolic(allele: str) -> bool:
+    # "*" (a deletion overlapping the site), <DEL> and breakends are not sequences
+    return not set(allele.upper()) <= _BASES
+
+
+def _read_record(
+    pid: str, dp: DefinedPosition, pos: int, rec: Genotype
+) -> tuple[_Reading | None, str | None]:
+    """A record's alleles in the definition's spelling, or a warning.
+
+    ``(None, None)`` when the record is not about this position (a neighbouring variant),
+    ``(None, warning)`` when it cannot be used.
+    """
+    end = dp.position + len(dp.ref) - 1
+    context: dict[int, str] = {}
+    for start, bases in ((dp.position, dp.ref), (pos, rec.ref)):
+        for offset, base in enumerate(bases.upper()):
+            if context.setdefault(start + offset, base) != base:
+                return None, (
+                    f"{pid}: the VCF's REF {rec.ref} at {pos} (line {rec.line}) is not the "
+                    f"reference {dp.ref} at {dp.position} of the definitions (another build?): "
+                    "position not used"
+                )
+    # the definition's alleles, normalized with the same reference bases as the record's, so
+    # both shift left equally far
+    alt_events = {_normalize(dp.position, dp.ref, alt, context): alt for alt in dp.alts}
+    events: dict[str, _Event | str] = {}  # a str: a symbolic allele
+    for text in {a for a in (*rec.alts, *rec.alleles) if a is not None}:
+        if text == rec.ref:
+            events[text] = None
+        elif _symbolic(text):
+            events[text] = text
+        else:
+            events[text] = _normalize(pos, rec.ref, text, context)
+    if pos != dp.position and not any(
+        isinstance(e, tuple) and _overlaps(e, dp.position, end) for e in events.values()
+    ):
+        return None, None  # a neighbouring variant that does not touch this position
+    tokens: list[str | None] = []
+    for allele in rec.alleles:
+        if allele is None:
+            tokens.append(None)
+            continue
+        event = events[allele]
+        if event is None:
+            tokens.append(dp.ref)
+        elif isinstance(event, str):
+            tokens.append(f"{event} (line {rec.line})")
+        elif event in alt_events:
+            tokens.append(alt_events[event])
+        elif pos != dp.position and not _overlaps(event, dp.position, end):
+            # this allele of a neighbouring record leaves the defining bases as they are
+            tokens.append(dp.ref)
+        else:
+            tokens.append(_spell(dp, event, rec, pos, allele))
+    if len(tokens) > 2:
+        return None, f"{pid}: genotype with {len(tokens)} alleles (line {rec.line}): not used"
+    if len(tokens) == 1:  # a haploid call says nothing about the other chromosome
+        tokens.append(None)
+    return _Reading((tokens[0], tokens[1]), rec), None
+
+
+def _spell(
+    dp: DefinedPosition, event: tuple[int, str, str], rec: Genotype, pos: int, allele: str
+) -> str:
+    """An unmatched allele in the definition's frame when it fits there, else as the VCF has it."""
+    at, ref, alt = event
+    offset = at - dp.position
+    if offset >= 0 and offset + len(ref) <= len(dp.ref) and (ref or offset > 0):
+        return dp.ref[:offset] + alt + dp.ref[offset + len(ref) :]
+    return f"{rec.ref}>{allele} at {pos} (line {rec.line})"
 
 
 def _site(
-    pid: str, dp: DefinedPosition, records: Sequence[Genotype], assume_reference: bool
+    pid: str,
+    dp: DefinedPosition,
+    records: Sequence[tuple[int, Genotype]],
+    assume_reference: bool,
 ) -> tuple[_Site, str | None, bool]:
-    """The site, a warning (if any), and whether the reference was assumed."""
-    if not records:
+    """The site, a warning (if any), and whether the reference was assumed.
+
+    ``records`` are the VCF records at or next to the position, each with its POS. Every
+    allele is compared with the definition's alleles as a normalized event, so the same
+    insertion or deletion matches however the VCF anchors it; the definition's REF and ALT
+    are authoritative, and an allele matching none of them is an unmatched variant.
+    """
+    calls: list[_Reading] = []
+    for pos, rec in records:
+        reading, warning = _read_record(pid, dp, pos, rec)
+        if warning is not None:
+            return _Site(pid, (None, None), None), warning, False
+        if reading is not None:
+            calls.append(reading)
+    if not calls:
         if assume_reference:
             return _Site(pid, (dp.ref, dp.ref), None), None, True
         return _Site(pid, (None, None), None), None, False
-    calls = []
-    for rec in records:
-        if rec.ref[0].upper() != dp.ref[0].upper():
-            return (
-                _Site(pid, (None, None), None),
-                f"{pid}: the VCF's REF {rec.ref} (line {rec.line}) is not the reference "
-                f"{dp.ref} of the definitions (another build?): position not used",
-                False,
-            )
-        if len(rec.alleles) > 2:
-            return (
-                _Site(pid, (None, None), None),
-                f"{pid}: genotype with {len(rec.alleles)} alleles (line {rec.line}): not used",
-                False,
-            )
-        tokens = [None if a is None else _token(a, rec, dp) for a in rec.alleles]
-        if len(tokens) == 1:  # a haploid call says nothing about the other chromosome
-            tokens.append(None)
-        calls.append((tokens, rec))
-    varying = [(t, r) for t, r in calls if any(x is not None and x != dp.ref for x in t)]
+    varying = [c for c in calls if any(x is not None and x != dp.ref for x in c.tokens)]
+    # the same genotype written twice (e.g. anchored two ways) is one observation
+    distinct = list({c.tokens: c for c in varying}.values())
     if len(calls) == 1 or not varying:
-        tokens, rec = calls[0]
-    elif len(varying) == 1:
-        tokens, rec = varying[0]
-    elif len(varying) == 2 and all(sorted(t, key=str)[0] == dp.ref for t, _ in varying):
+        tokens, rec = calls[0].tokens, calls[0].record
+    elif len(distinct) == 1:
+        tokens, rec = distinct[0].tokens, distinct[0].record
+    elif len(distinct) == 2 and all(sorted(c.tokens, key=str)[0] == dp.ref for c in distinct):
         # a multi-allelic site split over two records, each heterozygous with the reference
-        alts = [next(x for x in t if x != dp.ref) for t, _ in varying]
-        tokens, rec = [alts[0], alts[1]], varying[0][1]
-        rec = Genotype(rec.ref, tuple(alts), False, None, rec.line)
+        alts = [next(x for x in c.tokens if x != dp.ref) for c in distinct]
+        tokens = (alts[0], alts[1])
+        first = distinct[0].record
+        rec = Genotype(first.ref, (alts[0], alts[1]), False, None, first.line)
     else:
-        lines = ", ".join(str(r.line) for _, r in calls)
+        lines = ", ".join(str(c.record.line) for c in calls)
         return (
             _Site(pid, (None, None), None),
             f"{pid}: conflicting records (lines {lines}): position not used",
             False,
         )
-    bases = (tokens[0], tokens[1])
+    bases = tokens
     undocumented = tuple(
         sorted({t for t in bases if t is not None and t != dp.ref and t not in dp.alts})
     )
@@ -167,13 +276,19 @@ def call_gene(
         variants, and every candidate diplotype.
     """
     chrom = norm_chrom(defs.chromosome)
+    defining = {dp.position for dp in defs.positions.values()}
     sites: list[_Site] = []
     warnings: list[str] = []
     assumed: list[str] = []
     for pid, dp in defs.positions.items():
-        site, warning, was_assumed = _site(
-            pid, dp, vcf.records.get((chrom, dp.position), ()), assume_reference
-        )
+        records = [
+            (pos, rec)
+            for pos in window(dp)
+            # a record at another defining position is read there, not here
+            if pos == dp.position or pos not in defining
+            for rec in vcf.records.get((chrom, pos), ())
+        ]
+        site, warning, was_assumed = _site(pid, dp, records, assume_reference)
         sites.append(site)
         if warning:
             warnings.append(f"{gene} {warning}")

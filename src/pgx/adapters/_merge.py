@@ -9,13 +9,13 @@ gene (a lab's CYP2D6 or HLA typing knows more than SNVs), and the report says so
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
 import attrs
 from attrs import evolve
 
 from pgx import ruleset as rs
-from pgx.adapters._match import call_gene
+from pgx.adapters._match import call_gene, window
 from pgx.adapters._vcf import norm_chrom, read_vcf
 from pgx.errors import Problem, ProfileError
 from pgx.profile import (
@@ -77,9 +77,10 @@ def call_vcf(
     knowledge = ruleset.knowledge
     definitions = knowledge.allele_definitions
     wanted = {
-        (norm_chrom(defs.chromosome), dp.position)
+        (norm_chrom(defs.chromosome), pos)
         for defs in definitions.values()
         for dp in defs.positions.values()
+        for pos in window(dp)
     }
     genotypes = read_vcf(path, wanted, sample)
     out = {
@@ -195,6 +196,21 @@ def _union(
     note = f"{gene} is also given in {mine_source}; the two agree"
     if call is None:
         call = GeneCall(source="profile", file=mine_source, notes=(note,))
+    elif mine.diplotype is not None and theirs.diplotype is None:
+        # the other input left the diplotype open and the profile's decided it: the report
+        # must not credit the VCF with a call it could not make
+        shown = " or ".join(call.candidates) or "no diplotype"
+        listed = "were cut short" if call.truncated else "included it"
+        call = evolve(
+            call,
+            source="profile",
+            file=mine_source,
+            notes=(
+                *call.notes,
+                f"{gene} diplotype {mine.diplotype} is from {mine_source}; the call from "
+                f"{their_source} was ambiguous ({shown}) and its candidates {listed}",
+            ),
+        )
     else:
         call = evolve(call, notes=(*call.notes, note))
     return evolve(GeneResult(**merged), call=call)  # type: ignore[arg-type]
@@ -237,12 +253,30 @@ def merge_inputs(
     somatic: tuple[str, tuple[SomaticVariant, ...]] | None = None,
     expression: tuple[str, Mapping[str, Expression]] | None = None,
     profile_id: str | None = None,
+    somatic_genes: Sequence[str] | None = None,
+    panel: tuple[str, Sequence[str]] | None = None,
+    warnings: Sequence[str] = (),
 ) -> Profile:
     """One profile from every source (each given as ``(source name, data)``).
+
+    Args:
+        base: The profile given, if any.
+        base_source: Its file name (or ``<mapping>``).
+        vcf: Gene results called from a VCF.
+        outside: Gene results from an outside-call file.
+        somatic: Somatic variants from a MAF.
+        expression: Expression entries from a table.
+        profile_id: The profile's id when the profile has none (the VCF sample).
+        somatic_genes: Every gene the MAF lists: without a panel they become
+            ``tumor.sequenced_genes``, so a gene absent from the MAF is unknown.
+        panel: The genes sequenced (source, symbols): absent from the MAF means wild type.
+        warnings: Input problems for the report.
 
     Raises:
         ProfileError: every fact given twice with different values, naming both sources.
     """
+    notes = [*base.warnings] if base is not None else []
+    notes.extend(warnings)
     problems: list[Problem] = []
     germline: dict[str, GeneResult] = {}
     if vcf is not None:
@@ -261,6 +295,15 @@ def merge_inputs(
         other_source = (other.call.file if other.call else None) or "another input"
         germline[gene] = _union(gene, (result, base_source), (other, other_source), problems)
     tumor = _merge_tumor(profile.tumor, base_source, somatic, expression, problems)
+    tumor = _sequenced(
+        tumor,
+        base_source=base_source,
+        somatic=somatic,
+        somatic_genes=somatic_genes,
+        panel=panel,
+        problems=problems,
+        notes=notes,
+    )
     if problems:
         raise ProfileError(problems)
     return evolve(
@@ -268,7 +311,70 @@ def merge_inputs(
         id=profile.id if profile.id is not None else profile_id,
         germline=dict(sorted(germline.items())),
         tumor=tumor,
+        warnings=tuple(dict.fromkeys(notes)),
     )
+
+
+def _sequenced(
+    tumor: Tumor | None,
+    *,
+    base_source: str,
+    somatic: tuple[str, tuple[SomaticVariant, ...]] | None,
+    somatic_genes: Sequence[str] | None,
+    panel: tuple[str, Sequence[str]] | None,
+    problems: list[Problem],
+    notes: list[str],
+) -> Tumor | None:
+    """``tumor.sequenced_genes`` from the panel, the profile, or else the MAF's own genes.
+
+    A MAF lists the variants found, not the genes looked at: a gene absent from it is wild
+    type only on the panel that was sequenced. Without a panel the genes in the MAF are all
+    that is known to be covered, so every other gene stays unknown.
+    """
+    declared = tumor.sequenced_genes if tumor is not None else None
+    if panel is not None:
+        source, genes = panel
+        if tumor is None or tumor.variants is None:
+            problems.append(
+                Problem(
+                    "$.tumor.sequenced_genes",
+                    "a panel says which genes a variant list covers: give the somatic "
+                    "variants too (somatic= / --somatic, or tumor.variants)",
+                    source,
+                )
+            )
+            return tumor
+        if declared is not None and set(declared) != set(genes):
+            only_panel = sorted(set(genes) - set(declared))
+            only_profile = sorted(set(declared) - set(genes))
+            problems.append(
+                Problem(
+                    "$.tumor.sequenced_genes",
+                    f"the panel {source} ({len(set(genes))} genes) disagrees with "
+                    f"tumor.sequenced_genes in {base_source} ({len(set(declared))} genes): "
+                    f"only in the panel: {', '.join(only_panel) or 'none'}; only in the "
+                    f"profile: {', '.join(only_profile) or 'none'}",
+                    source,
+                )
+            )
+            return tumor
+        off = sorted({v.gene for v in tumor.variants} - set(genes))
+        if off:
+            notes.append(
+                f"somatic variants in genes not on the panel {source}: {', '.join(off)} "
+                "(is it the right panel?)"
+            )
+        return evolve(tumor, sequenced_genes=tuple(genes))
+    if somatic is None or declared is not None or tumor is None:
+        return tumor
+    source = somatic[0]
+    notes.append(
+        f"{source}: no panel given, so genes not in the MAF are unknown (not wild type): "
+        "pass the panel (panel= / --panel) or give tumor.sequenced_genes"
+    )
+    if somatic_genes is None:
+        somatic_genes = list(dict.fromkeys(v.gene for v in somatic[1]))
+    return evolve(tumor, sequenced_genes=tuple(somatic_genes))
 
 
 def _merge_tumor(

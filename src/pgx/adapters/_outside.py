@@ -8,16 +8,19 @@ line, and every other gene still loads.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 
 from attrs import evolve
 
+from pgx.adapters._symbols import unknown_gene
 from pgx.adapters._text import bad, lines
+from pgx.knowledge import Knowledge
 from pgx.phenotype import parse_diplotype
 from pgx.profile import GeneCall, GeneResult
 
-__all__ = ["NO_CALL", "read_outside_calls"]
+__all__ = ["NO_CALL", "read_outside_calls", "read_outside_calls_checked"]
 
 #: Values that say "this gene was not called" (case-insensitive).
 NO_CALL = frozenset({".", "./.", "na", "n/a", "no call", "nocall", "not called", "-"})
@@ -42,7 +45,23 @@ def _strip_prefix(text: str, gene: str) -> str:
     return re.sub(re.escape(gene) + r"(?=\*)", "", text)
 
 
-def _parse(gene: str, cols: list[str]) -> GeneResult | None:
+def _term(gene: str, term: str, knowledge: Knowledge | None) -> str:
+    """The phenotype term as the gene's table spells it.
+
+    A term the table cannot produce is a bad line: kept, it could never match a rule, and
+    next to a diplotype it would read as a conflict rather than as an unreadable call.
+    """
+    terms = knowledge.phenotype_terms(gene) if knowledge is not None else frozenset()
+    if not terms or term in terms:
+        return term
+    match = next((t for t in terms if t.casefold() == term.casefold()), None)
+    if match is not None:
+        return match
+    known = ", ".join(sorted(t for t in terms if t != "Indeterminate"))
+    raise _BadLine(f"unknown {gene} phenotype {term!r} (known: {known})")
+
+
+def _parse(gene: str, cols: list[str], knowledge: Knowledge | None = None) -> GeneResult | None:
     """The line's result; ``None`` for an explicit no-call."""
     diplotype, phenotype, score = (c.strip() for c in [*cols, "", "", ""][:3])
     given = [c for c in (diplotype, phenotype, score) if c]
@@ -77,13 +96,15 @@ def _parse(gene: str, cols: list[str]) -> GeneResult | None:
         elif any(matches):
             raise _BadLine(f"mixes allele carriage with a phenotype: {phenotype!r}")
         else:
-            term = _ABBREVIATIONS.get(phenotype.upper(), phenotype)
+            term = _term(gene, _ABBREVIATIONS.get(phenotype.upper(), phenotype), knowledge)
     activity: float | None = None
     if score and score.lower() not in NO_CALL:
         try:
             activity = float(score)
         except ValueError:
             raise _BadLine(f"activity score is not a number: {score!r}") from None
+        if not math.isfinite(activity):
+            raise _BadLine(f"activity score is not a finite number: {score!r}")
         if not 0 <= activity < 100:
             raise _BadLine(f"activity score out of range: {score!r}")
     return GeneResult(
@@ -99,7 +120,26 @@ def read_outside_calls(path: str | os.PathLike[str]) -> dict[str, GeneResult]:
             that names a gene but cannot be read is not raised: that gene gets no result
             and a warning with the line number.
     """
+    return read_outside_calls_checked(path)[0]
+
+
+def read_outside_calls_checked(
+    path: str | os.PathLike[str], knowledge: Knowledge | None = None
+) -> tuple[dict[str, GeneResult], tuple[str, ...]]:
+    """`read_outside_calls`, checking genes and phenotype terms against ``knowledge``.
+
+    A line whose gene is not in the gene table (``cyp2d6``, ``CYP2C91``) is left out with a
+    warning; a phenotype the gene's table does not have is a bad line for its gene. A file
+    without calls is a warning.
+
+    Returns:
+        The gene results, and the warnings that concern no known gene (file and line).
+
+    Raises:
+        ProfileError: as `read_outside_calls`.
+    """
     source = str(path)
+    warnings: list[str] = []
     out: dict[str, GeneResult] = {}
     first_line: dict[str, int] = {}
     for number, text in lines(path):
@@ -110,6 +150,11 @@ def read_outside_calls(path: str | os.PathLike[str]) -> dict[str, GeneResult]:
         if not gene or " " in gene:
             raise bad(source, number, f"expected a gene symbol in the first column, found {gene!r}")
         where = f"{source}:{number}"
+        problem = unknown_gene(gene, None if knowledge is None else knowledge.genes)
+        if problem is not None:
+            # not taken for the gene it may mean: a lab's call must name its gene exactly
+            warnings.append(f"{where}: outside call not used: {problem}")
+            continue
         call = GeneCall(source="outside_call", file=source)
         try:
             if gene in first_line:
@@ -117,7 +162,7 @@ def read_outside_calls(path: str | os.PathLike[str]) -> dict[str, GeneResult]:
             first_line[gene] = number
             if len(cols) > 4 and any(c.strip() for c in cols[4:]):
                 raise _BadLine(f"{len(cols)} columns; expected at most 4")
-            parsed = _parse(gene, cols[1:])
+            parsed = _parse(gene, cols[1:], knowledge)
         except _BadLine as exc:
             out[gene] = GeneResult(
                 call=GeneCall(
@@ -137,4 +182,8 @@ def read_outside_calls(path: str | os.PathLike[str]) -> dict[str, GeneResult]:
             )
         else:
             out[gene] = evolve(parsed, call=call)
-    return out
+    if not first_line and not warnings:
+        warnings.append(
+            f"{source}: no calls in file (only comments or blank lines): no outside call was used"
+        )
+    return out, tuple(warnings)

@@ -146,11 +146,20 @@ def _header(source: str, number: int, text: str, sample: str | None) -> tuple[in
     if sample is None:
         if len(samples) > 1:
             shown = ", ".join(samples[:10]) + (", ..." if len(samples) > 10 else "")
-            raise bad(source, number, f"{len(samples)} samples ({shown}): choose one with sample")
+            raise bad(
+                source,
+                number,
+                f"{len(samples)} samples ({shown}): choose one with sample= (--sample)",
+            )
         return 9, samples[0]
     if sample not in samples:
         shown = ", ".join(samples[:10]) + (", ..." if len(samples) > 10 else "")
-        raise bad(source, number, f"no sample {sample!r} in the VCF (samples: {shown})")
+        raise bad(
+            source,
+            number,
+            f"no sample {sample!r} in the VCF (samples: {shown}); choose one with "
+            "sample= (--sample)",
+        )
     return 9 + samples.index(sample), sample
 
 
