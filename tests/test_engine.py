@@ -382,3 +382,19 @@ def test_now_forms(rules: Any) -> None:
     assert evaluate({}, rules, now=aware).generated_at == "2026-01-01T00:00:00+00:00"
     with pytest.raises(InputError, match="datetime or an ISO-8601"):
         evaluate({}, rules, now=5)  # type: ignore[arg-type]
+
+
+def test_coarser_cancer_type_is_unknown() -> None:
+    """A tumor coded only as BREAST may be an invasive carcinoma (BRCA): undecided, not false."""
+    from pgx import default_ruleset, load_profile
+
+    rules = default_ruleset()
+    rule = "breast-erbb2-positive-trastuzumab"
+    coarse = load_profile(
+        {"tumor": {"cancer_type": {"code": "BREAST"}, "biomarkers": {"HER2": "positive"}}}
+    )
+    assert rules.compiled.outcome(coarse, rule).outcome == "indeterminate"
+    other = load_profile(
+        {"tumor": {"cancer_type": {"code": "LUAD"}, "biomarkers": {"HER2": "positive"}}}
+    )
+    assert rules.compiled.outcome(other, rule).outcome == "does_not_fire"

@@ -533,7 +533,13 @@ def _cancer_type(facts: _Facts, leaf: rs.CancerTypeLeaf) -> Observed:
     if lineage is None:
         facts.warnings.add(f"cancer type '{code}' is not in pgx's OncoTree table")
         return Truth.UNKNOWN, f"{code} (unknown code)"
-    return Truth.of(any(c in lineage for c in leaf.in_)), code
+    if any(c in lineage for c in leaf.in_):
+        return Truth.TRUE, code
+    # a code coarser than the rule's (BREAST for a rule on BRCA) may still be one of them
+    for wanted in leaf.in_:
+        if code in (facts.knowledge.cancer_lineage(wanted) or ()):
+            return Truth.UNKNOWN, f"{code} (less specific than {wanted})"
+    return Truth.FALSE, code
 
 
 # ------------------------------------------------------------------ clinical leaves
