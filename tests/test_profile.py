@@ -92,3 +92,19 @@ def test_non_finite_numbers_refused(bad: float) -> None:
         load_profile({"clinical": {"labs": {"HbA1c": {"value": bad, "unit": "%"}}}})
     with pytest.raises(ProfileError, match="finite"):
         load_profile({"tumor": {"biomarkers": {"TMB": bad}}})
+
+
+@pytest.mark.parametrize(
+    "alleles",
+    [["*5701", "*0801"], ["57:01", "08:01"], ["positive"], [], ["*57:01", "*08:01", "*44:02"]],
+)
+def test_hla_alleles_must_be_alleles(alleles: list[str]) -> None:
+    """Free text in an HLA typing would read as 'not a carrier': it is an error."""
+    with pytest.raises(ProfileError, match=r"germline\.HLA-B\.alleles"):
+        load_profile({"germline": {"HLA-B": {"alleles": alleles}}})
+
+
+def test_not_a_profile_is_profile_error() -> None:
+    """evaluate(1) and friends get a ProfileError, not a TypeError."""
+    with pytest.raises(ProfileError, match="found int"):
+        load_profile(1)  # type: ignore[arg-type]

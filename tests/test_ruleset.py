@@ -187,3 +187,39 @@ def test_conditions_that_can_never_fire_are_errors(
     body = GOOD_RULE.replace("- expression: {gene: IGF1R, at_least: high}", "- " + condition)
     err = _load(tmp_path, body)
     assert any(message in p.message for p in err.problems), err.problems
+
+
+def test_problems_in_other_rules_are_not_hidden(tmp_path: Path) -> None:
+    """A malformed rule does not hide the vocabulary errors of the others."""
+    broken = GOOD_RULE.replace("action: consider", "action: maybe")
+    typo = GOOD_RULE.replace("id: r1", "id: r2").replace("gene: IGF1R", "gene: IGF1RX")
+    err = _load(tmp_path, broken + typo)
+    messages = {(p.path, p.message.split(",")[0]) for p in err.problems}
+    assert any(path == "$.rules[0].then.action" for path, _ in messages)
+    assert ("$.rules[1].when.all[0].expression.gene", "unknown gene 'IGF1RX'") in messages
+
+
+def test_empty_summary_and_bad_version(tmp_path: Path) -> None:
+    """A rule without a summary or with a non-version 'version' is an error."""
+    body = GOOD_RULE.replace("summary: s", 'summary: " "').replace("version: 1.0.0", "version: x")
+    messages = {p.message for p in _load(tmp_path, body).problems}
+    assert "the summary is empty" in messages
+    assert "expected a version such as 1.0.0, found 'x'" in messages
+
+
+def test_upper_case_extension_is_read(tmp_path: Path) -> None:
+    """A rule file named *.YAML is loaded, never skipped."""
+    write(tmp_path, "a.YAML", "pgx_rules: 1\nrules:\n" + GOOD_RULE)
+    assert [r.id for r in load_ruleset(tmp_path).rules] == ["r1"]
+
+
+def test_copy_of_bundled_rules_hashes_alike(tmp_path: Path) -> None:
+    """The ruleset hash is about content: a byte-identical copy hashes the same."""
+    import shutil
+
+    from pgx import default_ruleset
+    from pgx._load import bundled_rules_path
+
+    copy = tmp_path / "rules"
+    shutil.copytree(bundled_rules_path(), copy)
+    assert load_ruleset(copy).sha256 == default_ruleset().sha256

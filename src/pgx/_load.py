@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from attrs import evolve
+
 from pgx import ruleset as rs
 from pgx._convert import structure
 from pgx._yaml import Document, PathKey, format_path, read
@@ -52,6 +54,39 @@ def _profile_checks(profile: Profile) -> Iterator[tuple[PathKey, str]]:
                 )
         if result == type(result)():
             yield ("germline", gene), "empty gene entry: give a diplotype, phenotype or result"
+        if result.alleles is not None:
+            yield from _allele_checks(gene, result.alleles)
+        for allele in result.carriers or {}:
+            if not _HLA_ALLELE.match(allele):
+                yield (
+                    ("germline", gene, "carriers", allele),
+                    f"expected an allele such as '*57:01', found {allele!r}",
+                )
+
+
+# An HLA allele in current nomenclature (optionally prefixed HLA-B / B), at least two fields,
+# e.g. *57:01 or HLA-B*57:01:01. Free text such as "*5701" or "positive" would otherwise match
+# no rule and read as "not a carrier".
+_HLA_ALLELE = re.compile(r"^(?:(?:HLA-)?[A-Z][A-Z0-9]*)?\*\d{2,3}(?::\d{2,3}){1,3}[A-Z]?$")
+
+
+def _allele_checks(gene: str, alleles: tuple[str, ...]) -> Iterator[tuple[PathKey, str]]:
+    if not 1 <= len(alleles) <= 2:  # a diploid locus
+        yield (
+            ("germline", gene, "alleles"),
+            f"expected the one or two alleles typed at {gene}, found {len(alleles)}",
+        )
+    short = gene.removeprefix("HLA-")
+    for i, allele in enumerate(alleles):
+        match = _HLA_ALLELE.match(allele)
+        prefix = allele.split("*", 1)[0]
+        if match is None:
+            yield (
+                ("germline", gene, "alleles", i),
+                f"expected an allele such as '*57:01' or '{gene}*57:01', found {allele!r}",
+            )
+        elif prefix not in ("", gene, short):
+            yield (("germline", gene, "alleles", i), f"allele {allele!r} is not of {gene}")
 
 
 def _structure_profile(data: object, doc: Document | None, source: str) -> Profile:
@@ -188,6 +223,14 @@ def _load_one(source: str | os.PathLike[str] | Mapping[str, Any] | Profile) -> P
         return source
     if isinstance(source, Mapping):
         return _structure_profile(dict(source), None, "<mapping>")
+    if not isinstance(source, str | os.PathLike):
+        raise ProfileError(
+            [
+                Problem(
+                    "$", f"expected a Profile, a mapping or a path, found {type(source).__name__}"
+                )
+            ]
+        )
     path = Path(source)
     if path.suffix.lower() not in (".yaml", ".yml", ".json"):
         raise ProfileError([Problem("$", "expected a .yaml, .yml or .json file", str(path))])
@@ -470,7 +513,9 @@ class _RuleChecker:
 
 def _read_all(root: Path) -> tuple[list[tuple[Path, Document]], list[Problem]]:
     if root.is_dir():
-        paths = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        paths = sorted(
+            p for p in root.rglob("*") if p.suffix.lower() in (".yaml", ".yml") and p.is_file()
+        )
         if not paths:
             return [], [Problem("$", "no .yaml rule files here", str(root))]
     else:
@@ -495,9 +540,14 @@ def _kind(doc: Document) -> str | None:
 
 
 def _hash(entries: list[tuple[str, bytes]]) -> str:
+    """SHA-256 over (relative path, content) pairs; identical pairs count once.
+
+    The bundled knowledge merged under a user's rules is hashed under the same relative
+    names, so a byte-identical copy of the bundled rules hashes like the bundled rules.
+    """
     digest = hashlib.sha256()
-    for name, content in sorted(entries):
-        digest.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+    for name, content in sorted({(n, hashlib.sha256(c).digest()) for n, c in entries}):
+        digest.update(name.encode() + b"\0" + content)
     return digest.hexdigest()
 
 
@@ -514,21 +564,54 @@ def _bundled_knowledge_docs() -> tuple[
         problems.extend(_problems(errors, doc, doc.source))
         if kf is not None:
             files.append((kf, doc))
-        entries.append((f"bundled:{path.relative_to(root).as_posix()}", path.read_bytes()))
+        entries.append((path.relative_to(root).as_posix(), path.read_bytes()))
     if problems:
         raise RuleFileError(problems)
     return tuple(entries), tuple(files)
 
 
+def _structure_rule_file(
+    doc: Document,
+) -> tuple[rs.RuleFile | None, tuple[int, ...], list[tuple[PathKey, str]]]:
+    """Structure a rule file rule by rule, so one malformed rule hides no other problem.
+
+    Returns the file holding the rules that structured, their positions in the file, and
+    every structural problem.
+    """
+    data = doc.data
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        rf, whole = structure(data, rs.RuleFile)
+        return rf, tuple(range(len(rf.rules))) if rf is not None else (), whole
+    errors: list[tuple[PathKey, str]] = []
+    good: list[rs.Rule] = []
+    indices: list[int] = []
+    for index, raw in enumerate(data["rules"]):
+        rule, found = structure(raw, rs.Rule)
+        errors += [(("rules", index, *path), message) for path, message in found]
+        if rule is not None:
+            good.append(rule)
+            indices.append(index)
+    header, found = structure({**data, "rules": []}, rs.RuleFile)
+    errors += found
+    if header is None:
+        return None, (), errors
+    return evolve(header, rules=tuple(good)), tuple(indices), errors
+
+
+_VERSION = re.compile(r"^\d+(\.\d+){0,2}([-+.][0-9A-Za-z.]+)?$")
+
+
 def _check_rules(
-    rule_files: list[tuple[rs.RuleFile, Document]], knowledge: Knowledge, problems: list[Problem]
+    rule_files: list[tuple[rs.RuleFile, Document, tuple[int, ...]]],
+    knowledge: Knowledge,
+    problems: list[Problem],
 ) -> tuple[list[rs.Rule], dict[str, rs.RuleSource]]:
     """Check every rule against the knowledge; appends what is wrong to ``problems``."""
     rules: list[rs.Rule] = []
     sources: dict[str, rs.RuleSource] = {}
-    for rf, doc in rule_files:
+    for rf, doc, indices in rule_files:
         checker = _RuleChecker(knowledge, doc)
-        for index, rule in enumerate(rf.rules):
+        for index, rule in zip(indices, rf.rules, strict=True):
             rpath: PathKey = ("rules", index)
             if rule.id in sources:
                 first = sources[rule.id]
@@ -538,8 +621,16 @@ def _check_rules(
                 )
                 continue
             checker.rule(rule, rpath)
+            if not _VERSION.match(rule.version):
+                checker.bad(
+                    (*rpath, "version"), f"expected a version such as 1.0.0, found {rule.version!r}"
+                )
+            if not rule.then.summary.strip():
+                checker.bad((*rpath, "then", "summary"), "the summary is empty")
             for t, test in enumerate(rule.tests):
-                _, errors = structure(test.profile, Profile)
+                profile, errors = structure(test.profile, Profile)
+                if profile is not None:
+                    errors = list(_profile_checks(profile))
                 problems.extend(_problems(errors, doc, doc.source, (*rpath, "tests", t, "profile")))
             sources[rule.id] = rs.RuleSource(doc.source, doc.line_of(rpath), index)
             rules.append(rule)
@@ -582,7 +673,7 @@ def load_ruleset(path: str | os.PathLike[str]) -> rs.RuleSet:
         entries.extend(base_entries)
         for kf, doc in base_files:
             merger.add(kf, doc)
-    rule_files: list[tuple[rs.RuleFile, Document]] = []
+    rule_files: list[tuple[rs.RuleFile, Document, tuple[int, ...]]] = []
     meta: dict[str, str] = {}
     base = root if root.is_dir() else root.parent
     for file_path, doc in docs:
@@ -594,10 +685,10 @@ def load_ruleset(path: str | os.PathLike[str]) -> rs.RuleSet:
             if kfile is not None:
                 merger.add(kfile, doc)
         elif kind == "pgx_rules":
-            rf, errors = structure(doc.data, rs.RuleFile)
+            rf, indices, errors = _structure_rule_file(doc)
             problems.extend(_problems(errors, doc, doc.source))
             if rf is not None:
-                rule_files.append((rf, doc))
+                rule_files.append((rf, doc, indices))
                 for key in ("name", "version"):
                     value = getattr(rf, key)
                     if value is not None:
