@@ -766,45 +766,32 @@ def leaves_of(cond: rs.Condition) -> list[rs.Leaf]:
     return out
 
 
-def _residual(cond: rs.Condition, memo: _Facts) -> str | None:
-    """What is still undecided in ``cond`` (``None`` where it is decided)."""
+def _undecided(cond: rs.Condition, facts: _Facts) -> tuple[Truth, str | None, list[str]]:
+    """Truth, undecided remainder in words, and the paths that would decide it, in one pass.
+
+    Only UNKNOWN parts contribute: a FALSE part of an ``any`` or a TRUE part of an ``all``
+    is decided and says nothing about what is missing.
+    """
     if isinstance(cond, rs.AllOf | rs.AnyOf):
-        parts = [
-            r
-            for p in cond.parts
-            if _truth(p, memo) is Truth.UNKNOWN and (r := _residual(p, memo)) is not None
-        ]
-        if not parts:
-            return None
+        results = [_undecided(p, facts) for p in cond.parts]
+        truths = [t for t, _, _ in results]
+        truth = all_of(truths) if isinstance(cond, rs.AllOf) else any_of(truths)
+        open_parts = [(r, m) for t, r, m in results if t is Truth.UNKNOWN]
+        words = [r for r, _ in open_parts if r is not None]
+        missing = [path for _, m in open_parts for path in m]
+        if not words:
+            return truth, None, missing
         joiner = " and " if isinstance(cond, rs.AllOf) else " or "
-        return parts[0] if len(parts) == 1 else "(" + joiner.join(parts) + ")"
+        return truth, (words[0] if len(words) == 1 else "(" + joiner.join(words) + ")"), missing
     if isinstance(cond, rs.Not):
-        inner = _residual(cond.part, memo)
-        return None if inner is None else f"not {inner}"
-    return _describe_leaf(cond) if memo.observed(cond)[0] is Truth.UNKNOWN else None
-
-
-def _truth(cond: rs.Condition, memo: _Facts) -> Truth:
-    if isinstance(cond, rs.AllOf):
-        return all_of(_truth(p, memo) for p in cond.parts)
-    if isinstance(cond, rs.AnyOf):
-        return any_of(_truth(p, memo) for p in cond.parts)
-    if isinstance(cond, rs.Not):
-        return not_(_truth(cond.part, memo))
-    return memo.observed(cond)[0]
-
-
-def _missing(cond: rs.Condition, memo: _Facts) -> list[str]:
-    """Paths of the unknown leaves that still matter to the outcome."""
-    if isinstance(cond, rs.AllOf | rs.AnyOf):
-        out: list[str] = []
-        for part in cond.parts:
-            if _truth(part, memo) is Truth.UNKNOWN:
-                out.extend(_missing(part, memo))
-        return out
-    if isinstance(cond, rs.Not):
-        return _missing(cond.part, memo)
-    return [leaf_path(cond)] if memo.observed(cond)[0] is Truth.UNKNOWN else []
+        truth, inner, missing = _undecided(cond.part, facts)
+        return not_(truth), (None if inner is None else f"not {inner}"), missing
+    index = facts.compiled.index_of_object[id(cond)]
+    truth = facts.observed(cond)[0]
+    if truth is not Truth.UNKNOWN:
+        return truth, None, []
+    meta = facts.compiled.leaf_meta[index]
+    return truth, meta.description, [meta.path]
 
 
 # ------------------------------------------------------------------ compilation
@@ -862,8 +849,9 @@ class RuleOutcome:
                 meta = facts.compiled.leaf_meta[leaf_ids[0]]
                 self.missing, self.would_fire_if = (meta.path,), meta.description
             else:
-                self.missing = tuple(dict.fromkeys(_missing(rule.when, facts)))
-                self.would_fire_if = _residual(rule.when, facts) or describe(rule.when)
+                _, residual, missing = _undecided(rule.when, facts)
+                self.missing = tuple(dict.fromkeys(missing))
+                self.would_fire_if = residual or describe(rule.when)
 
     @property
     def outcome(self) -> str:
