@@ -398,3 +398,105 @@ def test_coarser_cancer_type_is_unknown() -> None:
         {"tumor": {"cancer_type": {"code": "LUAD"}, "biomarkers": {"HER2": "positive"}}}
     )
     assert rules.compiled.outcome(other, rule).outcome == "does_not_fire"
+
+
+def _ids(report: Report) -> set[str]:
+    return {f.rule_id for f in report.findings}
+
+
+def test_gene_symbol_case_does_not_hide_a_variant() -> None:
+    """A 'kras' G12D is KRAS G12D: the anti-EGFR avoid rule fires, with a warning."""
+    from pgx import default_ruleset
+
+    profile = {
+        "tumor": {
+            "cancer_type": {"code": "COADREAD"},
+            "variants": [{"gene": "kras", "protein": "p.G12D"}],
+            "expression": {"IGF1R": {"ihc": "3+"}},
+        },
+        "clinical": {"therapies": [{"drug": "cetuximab", "outcome": "progression"}]},
+    }
+    report = evaluate(profile, default_ruleset(), drugs=["cetuximab", "linsitinib"], now=NOW)
+    assert "crc-ras-mutant-anti-egfr-avoid" in _ids(report)
+    assert "igf1r-high-anti-egfr-progression-igf1r-cotargeting" not in _ids(report)
+    assert "gene symbol 'kras' read as KRAS" in report.warnings
+
+
+def test_unlisted_drug_spelling_is_unknown_for_drug_rules() -> None:
+    """'Tagrisso' may be osimertinib: a rule excluding osimertinib progression is undecided."""
+    from pgx import default_ruleset
+
+    profile = {
+        "tumor": {
+            "cancer_type": {"code": "LUAD"},
+            "variants": [
+                {"gene": "EGFR", "protein": "p.L858R"},
+                {"gene": "EGFR", "protein": "p.T790M"},
+            ],
+        },
+        "clinical": {
+            "therapies": [
+                {"drug": "gefitinib", "outcome": "progression"},
+                {"drug": "Tagrisso", "outcome": "progression"},
+            ]
+        },
+    }
+    report = evaluate(profile, default_ruleset(), drugs=["osimertinib"], now=NOW)
+    assert "nsclc-egfr-t790m-after-tki-osimertinib" not in _ids(report)
+    assert any(i.rule_id == "nsclc-egfr-t790m-after-tki-osimertinib" for i in report.indeterminate)
+
+
+def test_copy_number_respects_the_panel_and_biomarker_vocabulary() -> None:
+    """ERBB2 off the panel is not 'not amplified'; 'pos' is not a biomarker value."""
+    from pgx import default_ruleset
+
+    rules = default_ruleset()
+    base = {
+        "cancer_type": {"code": "IDC"},
+        "variants": [{"gene": "PIK3CA", "protein": "p.H1047R"}],
+        "sequenced_genes": ["PIK3CA"],
+        "copy_number": [],
+        "expression": {"ERBB2": {"ihc": "1+"}},
+        "biomarkers": {"ER": "positive", "PR": "negative"},
+    }
+    rule = "breast-pik3ca-hr-positive-her2-negative-alpelisib-fulvestrant"
+    out = rules.compiled.outcome(_p({"tumor": base}), rule)
+    assert out.outcome == "indeterminate"
+    odd = {
+        **base,
+        "sequenced_genes": ["PIK3CA", "ERBB2"],
+        "biomarkers": {"ER": "pos", "PR": "negative"},
+    }
+    assert rules.compiled.outcome(_p({"tumor": odd}), rule).outcome == "indeterminate"
+
+
+def test_diagnosis_in_another_coding_system_is_unknown() -> None:
+    """A SNOMED-coded diabetes is not 'no diabetes' for an ICD-10 rule."""
+    from pgx import default_ruleset
+
+    profile = {
+        "germline": {"INSR": {"findings": []}},
+        "clinical": {
+            "diagnoses": [{"code": "44054006", "system": "snomed"}],
+            "medications": [],
+            "labs": {
+                "HbA1c": {"value": 5.4, "unit": "%"},
+                "fasting_glucose": {"value": 95, "unit": "mg/dL"},
+            },
+        },
+    }
+    out = default_ruleset().compiled.outcome(_p(profile), "igf1r-inhibitor-hyperglycemia-risk")
+    assert out.outcome == "indeterminate"
+
+
+def test_avoid_and_reduce_dose_conflict() -> None:
+    """'avoid' and 'reduce_dose' on the same drug contradict each other."""
+    from pgx._engine import _conflicts
+    from pgx.report import Finding
+    from pgx.ruleset import Evidence
+
+    def f(rule_id: str, action: str) -> Finding:
+        return Finding(rule_id, "1", action, "info", ("x",), "s", Evidence("1"), ("PMID:1",), ())
+
+    (conflict,) = _conflicts([f("a", "avoid"), f("b", "reduce_dose")])
+    assert conflict.actions == ("avoid", "reduce_dose")

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TypeAlias
 
+from attrs import evolve
+
 from pgx import ruleset as rs
 from pgx._somatic import normalize_protein, parse_protein
 from pgx.errors import InputError, Problem
@@ -51,7 +53,7 @@ DEFAULT_INDICATOR = {
     "informative": "info",
 }
 _AGAINST_USE = frozenset({"avoid", "use_alternative"})
-_FOR_USE = frozenset({"standard_dosing", "increase_dose", "consider"})
+_FOR_USE = frozenset({"standard_dosing", "increase_dose", "reduce_dose", "consider"})
 _DOSE = frozenset({"standard_dosing", "reduce_dose", "increase_dose"})
 
 
@@ -72,10 +74,11 @@ class _Facts:
         cache: dict[object, object],
         compiled: CompiledRuleSet,
     ) -> None:
-        self.profile = profile
         self.knowledge = knowledge
         self.compiled = compiled
         self.warnings: set[str] = set()
+        profile = _canonical_symbols(profile, knowledge, self.warnings)
+        self.profile = profile
         self.values: list[Observed | None] = [None] * len(compiled.leaf_meta)
         self.entries: dict[int, TraceEntry] = {}
         self.phenotypes: dict[str, GenePhenotype] = {}
@@ -105,10 +108,10 @@ class _Facts:
         if clinical is not None:
             names = list(clinical.medications or ()) + [t.drug for t in clinical.therapies or ()]
             for name in names:
-                if name.lower() not in knowledge.drugs:
+                if name.strip().lower() not in knowledge.drugs:
                     self.warnings.add(
-                        f"drug '{name}' is not in pgx's drug table: class-based rules treat "
-                        "it as possibly in any class"
+                        f"drug '{name}' is not in pgx's drug table (a brand name or salt?): "
+                        "rules about drugs and drug classes treat it as possibly any of them"
                     )
 
     def leaf(self, index: int) -> Truth:
@@ -137,6 +140,56 @@ class _Facts:
             found = TraceEntry(meta.path, seen, meta.description, truth.value)
             self.entries[index] = found
         return found
+
+
+def _canonical_symbols(profile: Profile, knowledge: Knowledge, warnings: set[str]) -> Profile:
+    """Gene symbols that differ from pgx's only by case (``kras``) read as the real symbol.
+
+    Matching is by exact symbol, so ``kras`` would otherwise be a gene pgx knows nothing
+    about, and a KRAS G12D tumor would read as RAS wild type.
+    """
+    upper = {g.upper(): g for g in knowledge.genes}
+    renamed: dict[str, str] = {}
+
+    def fix(symbol: str) -> str:
+        clean = symbol.strip()
+        if clean in knowledge.genes:
+            return clean
+        known = upper.get(clean.upper())
+        if known is None:
+            return symbol
+        renamed[symbol] = known
+        return known
+
+    germline = {fix(g): r for g, r in profile.germline.items()}
+    tumor = profile.tumor
+    if tumor is not None:
+        tumor = evolve(
+            tumor,
+            variants=None
+            if tumor.variants is None
+            else tuple(evolve(v, gene=fix(v.gene)) for v in tumor.variants),
+            copy_number=None
+            if tumor.copy_number is None
+            else tuple(evolve(c, gene=fix(c.gene)) for c in tumor.copy_number),
+            fusions=None
+            if tumor.fusions is None
+            else tuple(
+                evolve(f, gene=fix(f.gene), partner=None if f.partner is None else fix(f.partner))
+                for f in tumor.fusions
+            ),
+            expression=None
+            if tumor.expression is None
+            else {fix(g): e for g, e in tumor.expression.items()},
+            sequenced_genes=None
+            if tumor.sequenced_genes is None
+            else tuple(fix(g) for g in tumor.sequenced_genes),
+        )
+    if not renamed:
+        return profile
+    for given, known in sorted(renamed.items()):
+        warnings.add(f"gene symbol '{given}' read as {known}")
+    return evolve(profile, germline=germline, tumor=tumor)
 
 
 def _bounds(value: float, low: float | None, high: float | None) -> bool:
@@ -417,6 +470,8 @@ def _copy_number(facts: _Facts, leaf: rs.CopyNumberLeaf) -> Observed:
     if tumor is None or tumor.copy_number is None:
         return Truth.UNKNOWN, "copy number not assessed"
     calls = [c for c in tumor.copy_number if c.gene == leaf.gene]
+    if not calls and tumor.sequenced_genes is not None and leaf.gene not in tumor.sequenced_genes:
+        return Truth.UNKNOWN, f"{leaf.gene} not on the sequenced panel"
     if not calls:
         return Truth.FALSE, f"no {leaf.gene} copy-number change"
     shown = ", ".join(f"{c.gene} {c.status}" for c in calls)
@@ -433,6 +488,8 @@ def _fusion(facts: _Facts, leaf: rs.FusionLeaf) -> Observed:
         if leaf.gene in genes:
             other = fusion.partner if fusion.gene == leaf.gene else fusion.gene
             hits.append((fusion, other))
+    if not hits and tumor.sequenced_genes is not None and leaf.gene not in tumor.sequenced_genes:
+        return Truth.UNKNOWN, f"{leaf.gene} not on the sequenced panel"
     if not hits:
         return Truth.FALSE, f"no {leaf.gene} fusion"
     shown = ", ".join(f"{f.gene}::{f.partner or '?'}" for f, _ in hits)
@@ -517,8 +574,16 @@ def _biomarker(facts: _Facts, leaf: rs.BiomarkerLeaf) -> Observed:
         return Truth.UNKNOWN, "not measured"
     value = tumor.biomarkers[leaf.name]
     if leaf.in_ is not None:
+        known = facts.knowledge.biomarkers[leaf.name].values or ()
+        seen = str(value).strip().casefold()
+        if seen not in {v.casefold() for v in known}:
+            # 'pos', 'unknown', '' are not results pgx can read: undecided, never 'negative'
+            facts.warnings.add(
+                f"biomarker {leaf.name} value '{value}' is not one of {', '.join(known)}"
+            )
+            return Truth.UNKNOWN, f"{leaf.name} {value} (not a known value)"
         wanted = {v.casefold() for v in leaf.in_}
-        return Truth.of(str(value).casefold() in wanted), f"{leaf.name} {value}"
+        return Truth.of(seen in wanted), f"{leaf.name} {value}"
     if isinstance(value, str):
         return Truth.UNKNOWN, f"{leaf.name} {value} (not a number)"
     return Truth.of(_bounds(value, leaf.at_least, leaf.at_most)), f"{leaf.name} {value:g}"
@@ -547,19 +612,32 @@ def _diagnosis(facts: _Facts, leaf: rs.DiagnosisLeaf) -> Observed:
     clinical = facts.profile.clinical
     if clinical is None or clinical.diagnoses is None:
         return Truth.UNKNOWN, "diagnoses not given"
-    codes = [d.code for d in clinical.diagnoses if d.system == leaf.system]
+    codes = [d.code.strip() for d in clinical.diagnoses if d.system == leaf.system]
     hit = any(c.upper().startswith(w.upper()) for c in codes for w in leaf.code)
-    return Truth.of(hit), ", ".join(codes) or f"no {leaf.system} diagnoses"
+    if hit:
+        return Truth.TRUE, ", ".join(codes)
+    others = [f"{d.code} ({d.system})" for d in clinical.diagnoses if d.system != leaf.system]
+    if others:
+        # a diagnosis coded in another system may be the one asked about
+        facts.warnings.add(
+            f"diagnoses coded in another system than {leaf.system} ({', '.join(others)}) "
+            "cannot be matched: rules on them are undecided"
+        )
+        return Truth.UNKNOWN, ", ".join(codes + others)
+    return Truth.FALSE, ", ".join(codes) or f"no {leaf.system} diagnoses"
 
 
 def _drug_matches(
     knowledge: Knowledge, name: str, drugs: tuple[str, ...] | None, classes: tuple[str, ...] | None
 ) -> Truth:
-    key = name.lower()
-    if drugs is not None:
-        return Truth.of(key in drugs)
+    key = name.strip().lower()
+    if drugs is not None and key in drugs:
+        return Truth.TRUE
     if key not in knowledge.drugs:
+        # a brand name or salt pgx does not know may be exactly the drug or class asked about
         return Truth.UNKNOWN
+    if drugs is not None:
+        return Truth.FALSE
     return Truth.of(bool(knowledge.classes_of(key) & set(classes or ())))
 
 
