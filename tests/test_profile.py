@@ -96,7 +96,14 @@ def test_non_finite_numbers_refused(bad: float) -> None:
 
 @pytest.mark.parametrize(
     "alleles",
-    [["*5701", "*0801"], ["57:01", "08:01"], ["positive"], [], ["*57:01", "*08:01", "*44:02"]],
+    [
+        ["*5701", "*0801"],
+        ["57:01", "08:01"],
+        ["positive"],
+        [],
+        ["*08:01"],
+        ["*57:01", "*08:01", "*44:02"],
+    ],
 )
 def test_hla_alleles_must_be_alleles(alleles: list[str]) -> None:
     """Free text in an HLA typing would read as 'not a carrier': it is an error."""
@@ -108,3 +115,16 @@ def test_not_a_profile_is_profile_error() -> None:
     """evaluate(1) and friends get a ProfileError, not a TypeError."""
     with pytest.raises(ProfileError, match="found int"):
         load_profile(1)  # type: ignore[arg-type]
+
+
+def test_hla_phenotype_text_is_refused() -> None:
+    """'HLA-B*57:01 positive' as a phenotype would be ignored: use alleles or carriers."""
+    with pytest.raises(ProfileError, match=r"germline\.HLA-B\.phenotype"):
+        load_profile({"germline": {"HLA-B": {"phenotype": "HLA-B*57:01 positive"}}})
+
+
+def test_byte_order_mark_is_not_content(tmp_path: Path) -> None:
+    """A profile saved with a UTF-8 byte-order mark loads like one without."""
+    path = tmp_path / "bom.yaml"
+    path.write_bytes("\ufeffid: P\ngermline:\n  CYP2C19: {diplotype: '*1/*2'}\n".encode())
+    assert load_profile(path).id == "P"

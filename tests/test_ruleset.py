@@ -223,3 +223,24 @@ def test_copy_of_bundled_rules_hashes_alike(tmp_path: Path) -> None:
     copy = tmp_path / "rules"
     shutil.copytree(bundled_rules_path(), copy)
     assert load_ruleset(copy).sha256 == default_ruleset().sha256
+
+
+def _rule(rule_id: str, drug: str, supersedes: str = "") -> str:
+    extra = f"    supersedes: [{supersedes}]\n" if supersedes else ""
+    return GOOD_RULE.replace("id: r1", f"id: {rule_id}").replace(
+        "drugs: [cetuximab]", f"drugs: [{drug}]\n{extra}".rstrip("\n")
+    )
+
+
+def test_supersedes_loops_and_cross_drug_are_errors(tmp_path: Path) -> None:
+    """Self-reference, loops and hiding another drug's rule are load errors."""
+    body = (
+        _rule("a", "cetuximab", "b")
+        + _rule("b", "cetuximab", "a")
+        + _rule("c", "cetuximab", "c")
+        + _rule("d", "panitumumab", "c")
+    )
+    messages = [p.message for p in _load(tmp_path, body).problems]
+    assert any(m.startswith("supersedes loop") for m in messages)
+    assert "a rule cannot supersede itself" in messages
+    assert any("is about other drugs" in m for m in messages)

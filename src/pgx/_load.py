@@ -19,7 +19,7 @@ from pgx._yaml import Document, PathKey, format_path, read
 from pgx.errors import Problem, ProfileError, RuleFileError
 from pgx.knowledge import UNDETERMINED_FUNCTIONS, Cutpoint, Knowledge, KnowledgeFile, SomaticClass
 from pgx.phenotype import parse_diplotype
-from pgx.profile import Profile
+from pgx.profile import HLA_ALLELE, Profile
 
 __all__ = ["bundled_rules_path", "default_ruleset", "load_profile", "load_ruleset"]
 
@@ -56,29 +56,30 @@ def _profile_checks(profile: Profile) -> Iterator[tuple[PathKey, str]]:
             yield ("germline", gene), "empty gene entry: give a diplotype, phenotype or result"
         if result.alleles is not None:
             yield from _allele_checks(gene, result.alleles)
+        if gene.startswith("HLA-") and result.phenotype is not None:
+            yield (
+                ("germline", gene, "phenotype"),
+                "HLA results are two typed alleles (alleles) or carriage such as "
+                f"{{'*57:01': true}} (carriers), not a phenotype: found {result.phenotype!r}",
+            )
         for allele in result.carriers or {}:
-            if not _HLA_ALLELE.match(allele):
+            if not HLA_ALLELE.match(allele):
                 yield (
                     ("germline", gene, "carriers", allele),
                     f"expected an allele such as '*57:01', found {allele!r}",
                 )
 
 
-# An HLA allele in current nomenclature (optionally prefixed HLA-B / B), at least two fields,
-# e.g. *57:01 or HLA-B*57:01:01. Free text such as "*5701" or "positive" would otherwise match
-# no rule and read as "not a carrier".
-_HLA_ALLELE = re.compile(r"^(?:(?:HLA-)?[A-Z][A-Z0-9]*)?\*\d{2,3}(?::\d{2,3}){1,3}[A-Z]?$")
-
-
 def _allele_checks(gene: str, alleles: tuple[str, ...]) -> Iterator[tuple[PathKey, str]]:
-    if not 1 <= len(alleles) <= 2:  # a diploid locus
+    if len(alleles) != 2:  # a diploid locus; one allele could hide the second
         yield (
             ("germline", gene, "alleles"),
-            f"expected the one or two alleles typed at {gene}, found {len(alleles)}",
+            f"expected the two alleles typed at {gene} (write a homozygous typing twice), "
+            f"found {len(alleles)}",
         )
     short = gene.removeprefix("HLA-")
     for i, allele in enumerate(alleles):
-        match = _HLA_ALLELE.match(allele)
+        match = HLA_ALLELE.match(allele)
         prefix = allele.split("*", 1)[0]
         if match is None:
             yield (
@@ -635,19 +636,57 @@ def _check_rules(
             sources[rule.id] = rs.RuleSource(doc.source, doc.line_of(rpath), index)
             rules.append(rule)
         problems.extend(checker.problems)
+    problems.extend(_supersedes_problems(rules, sources))
+    return rules, sources
+
+
+def _supersedes_problems(
+    rules: list[rs.Rule], sources: Mapping[str, rs.RuleSource]
+) -> Iterator[Problem]:
+    """Supersedes must name a real rule about the same drug, and never loop.
+
+    A rule superseding itself, or two rules superseding each other, would hide both
+    findings; a rule hiding a rule about another drug makes the report depend on which
+    drugs were asked about.
+    """
+    by_id = {rule.id: rule for rule in rules}
+
+    def problem(rule: rs.Rule, i: int, message: str) -> Problem:
+        src = sources[rule.id]
+        path = format_path(("rules", src.index, "supersedes", i))
+        return Problem(path, message, src.file, src.line)
+
     for rule in rules:
         for i, sid in enumerate(rule.supersedes):
-            if sid not in sources:
-                src = sources[rule.id]
-                problems.append(
-                    Problem(
-                        format_path(("rules", src.index, "supersedes", i)),
-                        f"unknown rule id '{sid}'",
-                        src.file,
-                        src.line,
-                    )
+            target = by_id.get(sid)
+            if target is None:
+                yield problem(rule, i, f"unknown rule id '{sid}'")
+            elif sid == rule.id:
+                yield problem(rule, i, "a rule cannot supersede itself")
+            elif not set(target.drugs) & set(rule.drugs):
+                yield problem(
+                    rule, i, f"'{sid}' is about other drugs; supersede only rules on the same drug"
                 )
-    return rules, sources
+    # cycles: follow supersedes edges from every rule
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(rule_id: str, trail: list[str]) -> Iterator[Problem]:
+        state[rule_id] = 1
+        for i, sid in enumerate(by_id[rule_id].supersedes):
+            if sid not in by_id or sid == rule_id:
+                continue
+            if state.get(sid) == 1:
+                loop = " -> ".join([*trail[trail.index(sid) :], rule_id, sid])
+                yield problem(
+                    by_id[rule_id], i, f"supersedes loop {loop}: both findings would hide"
+                )
+            elif sid not in state:
+                yield from visit(sid, [*trail, rule_id])
+        state[rule_id] = 2
+
+    for rule in rules:
+        if rule.id not in state:
+            yield from visit(rule.id, [])
 
 
 def load_ruleset(path: str | os.PathLike[str]) -> rs.RuleSet:

@@ -135,7 +135,7 @@ def parse(text: str | bytes, source: str) -> tuple[Document | None, list[Problem
         return None, [Problem("$", f"input larger than {MAX_BYTES} bytes", source)]
     if isinstance(text, bytes):
         try:
-            text = text.decode("utf-8")
+            text = text.decode("utf-8-sig")  # a byte-order mark is not content
         except UnicodeDecodeError as exc:
             return None, [Problem("$", f"not UTF-8 text ({exc.reason})", source)]
     try:

@@ -6,11 +6,13 @@ Every section and key is optional. An absent key means *not tested / unknown*, n
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from attrs import field, frozen
 
 __all__ = [
+    "HLA_ALLELE",
     "RESULT_FIELDS",
     "CancerType",
     "Clinical",
@@ -27,6 +29,11 @@ __all__ = [
     "Therapy",
     "Tumor",
 ]
+
+#: An HLA allele in current nomenclature, at least two fields, optionally prefixed by the
+#: gene (``*57:01``, ``B*57:01``, ``HLA-B*57:01:01``). Free text such as ``*5701`` or
+#: ``positive`` matches no rule and would read as "not a carrier", so it is refused.
+HLA_ALLELE = re.compile(r"^(?:(?:HLA-)?[A-Z][A-Z0-9]*)?\*\d{2,3}(?::\d{2,3}){1,3}[A-Z]?$")
 
 Classification = Literal[
     "pathogenic", "likely_pathogenic", "uncertain_significance", "likely_benign", "benign"

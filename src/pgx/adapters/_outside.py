@@ -18,7 +18,7 @@ from pgx.adapters._symbols import unknown_gene
 from pgx.adapters._text import bad, lines
 from pgx.knowledge import Knowledge
 from pgx.phenotype import parse_diplotype
-from pgx.profile import GeneCall, GeneResult
+from pgx.profile import HLA_ALLELE, GeneCall, GeneResult
 
 __all__ = ["NO_CALL", "read_outside_calls", "read_outside_calls_checked"]
 
@@ -80,6 +80,9 @@ def _parse(gene: str, cols: list[str], knowledge: Knowledge | None = None) -> Ge
             if len(halves) != 2 or not all(halves):
                 raise _BadLine(f"expected two HLA alleles such as '*57:01/*08:01', found {text!r}")
             alleles = (halves[0], halves[1])
+            for allele in alleles:
+                if not HLA_ALLELE.match(_strip_prefix(allele, gene)):
+                    raise _BadLine(f"expected an HLA allele such as '*57:01', found {allele!r}")
         elif parse_diplotype(text) is None:
             raise _BadLine(f"expected a diplotype such as '*1/*4', found {diplotype!r}")
         else:
@@ -93,8 +96,13 @@ def _parse(gene: str, cols: list[str], knowledge: Knowledge | None = None) -> Ge
             carriers = {
                 m["allele"]: m["status"].lower() == "positive" for m in matches if m is not None
             }
+            for allele in carriers:
+                if not HLA_ALLELE.match(allele):
+                    raise _BadLine(f"expected an allele such as '*57:01', found {allele!r}")
         elif any(matches):
             raise _BadLine(f"mixes allele carriage with a phenotype: {phenotype!r}")
+        elif gene.startswith("HLA-"):
+            raise _BadLine(f"expected HLA carriage such as '*57:01 positive', found {phenotype!r}")
         else:
             term = _term(gene, _ABBREVIATIONS.get(phenotype.upper(), phenotype), knowledge)
     activity: float | None = None

@@ -52,6 +52,8 @@ def lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
                     text = data.decode("utf-8")
                 except UnicodeDecodeError:
                     raise bad(source, number, "not UTF-8 text") from None
+                if number == 1:
+                    text = text.removeprefix("\ufeff")  # the byte-order mark Excel writes
                 yield number, text.rstrip("\r\n")
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise bad(source, number + 1, f"truncated or corrupt compressed file ({exc})") from None
