@@ -128,3 +128,25 @@ def test_byte_order_mark_is_not_content(tmp_path: Path) -> None:
     path = tmp_path / "bom.yaml"
     path.write_bytes("\ufeffid: P\ngermline:\n  CYP2C19: {diplotype: '*1/*2'}\n".encode())
     assert load_profile(path).id == "P"
+
+
+def test_mapping_input_has_the_same_limits() -> None:
+    """A mapping is held to the documented list-length limit, like a file."""
+    from pgx._yaml import MAX_ITEMS
+
+    therapies = [{"drug": "cetuximab"}] * (MAX_ITEMS + 1)
+    with pytest.raises(ProfileError, match="more than"):
+        load_profile({"clinical": {"therapies": therapies}})
+
+
+def test_odd_spacing_and_zero_copies() -> None:
+    """Double spaces in a term are read; 'x0' is not a copy-number notation."""
+    from pgx import default_ruleset
+    from pgx.phenotype import call_phenotype
+    from pgx.profile import GeneResult
+
+    knowledge = default_ruleset().knowledge
+    called = call_phenotype("CYP2C19", GeneResult(phenotype="Poor  Metabolizer"), knowledge)
+    assert called.phenotype == "Poor Metabolizer"
+    with pytest.raises(ProfileError, match="expected a diplotype"):
+        load_profile({"germline": {"CYP2D6": {"diplotype": "*1x0/*4"}}})

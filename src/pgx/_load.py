@@ -15,7 +15,7 @@ from attrs import evolve
 
 from pgx import ruleset as rs
 from pgx._convert import structure
-from pgx._yaml import Document, PathKey, format_path, read
+from pgx._yaml import Document, PathKey, format_path, limit_problems, read
 from pgx.errors import Problem, ProfileError, RuleFileError
 from pgx.knowledge import UNDETERMINED_FUNCTIONS, Cutpoint, Knowledge, KnowledgeFile, SomaticClass
 from pgx.phenotype import parse_diplotype
@@ -223,6 +223,9 @@ def _load_one(source: str | os.PathLike[str] | Mapping[str, Any] | Profile) -> P
     if isinstance(source, Profile):
         return source
     if isinstance(source, Mapping):
+        too_big = limit_problems(source, "<mapping>")
+        if too_big:
+            raise ProfileError(too_big)
         return _structure_profile(dict(source), None, "<mapping>")
     if not isinstance(source, str | os.PathLike):
         raise ProfileError(

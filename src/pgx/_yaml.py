@@ -28,6 +28,21 @@ MAX_ITEMS = 100_000
 PathKey = tuple[str | int, ...]
 
 
+def limit_problems(data: object, source: str) -> list[Problem]:
+    """The documented size limits, for data that did not come through `parse` (a mapping)."""
+    todo: list[tuple[object, PathKey]] = [(data, ())]
+    while todo:
+        value, path = todo.pop()
+        if len(path) > MAX_DEPTH:
+            return [Problem(format_path(path), f"nesting deeper than {MAX_DEPTH} levels", source)]
+        if isinstance(value, dict | list | tuple):
+            if len(value) > MAX_ITEMS:
+                return [Problem(format_path(path), f"more than {MAX_ITEMS} items", source)]
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            todo.extend((v, (*path, k if isinstance(k, int) else str(k))) for k, v in items)
+    return []
+
+
 def format_path(path: PathKey) -> str:
     """Render a path tuple as ``$.a.b[2]``."""
     out = "$"

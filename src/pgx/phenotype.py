@@ -21,13 +21,13 @@ __all__ = ["Haplotype", "call_phenotype", "parse_diplotype"]
 _TANDEM = re.compile(r"\+(?=\*)")
 _COPIES = re.compile(r"^(?P<name>.+?)x(?P<n>\d+|N|≥3|>=3)$")
 #: Copy number of ``xN`` (unknown) and of ``x≥3`` (three or more, as CPIC bins it).
-UNKNOWN_COPIES, AT_LEAST_3 = 0, -3
+UNKNOWN_COPIES, AT_LEAST_3 = -1, -3
 _NO_CALL = frozenset({".", "./.", "NA", "n/a", "no call", "No call", "No Call"})
 
 
 @frozen
 class Haplotype:
-    """One chromosome's alleles: tandem parts with copy numbers (0: ``xN``, -3: ``x≥3``)."""
+    """One chromosome's alleles: tandem parts with copy numbers (-1: ``xN``, -3: ``x≥3``)."""
 
     parts: tuple[tuple[str, int], ...]
 
@@ -52,6 +52,8 @@ def parse_diplotype(text: str, known: Collection[str] = ()) -> tuple[Haplotype, 
             if match and match["name"].startswith("*"):
                 n = match["n"]
                 copies = {"N": UNKNOWN_COPIES, "≥3": AT_LEAST_3, ">=3": AT_LEAST_3}.get(n)
+                if copies is None and int(n) == 0:
+                    return None  # "x0" is no notation of CPIC's (a deletion is *5)
                 parts.append((match["name"], int(n) if copies is None else copies))
             else:
                 parts.append((part, 1))
@@ -135,7 +137,7 @@ def _by_activity(
                     "Indeterminate",
                     reason=f"{gene} {name} has no activity value (uncertain or unknown function)",
                 )
-            if copies == 0 and value != 0:
+            if copies == UNKNOWN_COPIES and value != 0:
                 return GenePhenotype(
                     "indeterminate",
                     "diplotype",
@@ -145,6 +147,8 @@ def _by_activity(
                 )
             if copies == AT_LEAST_3:
                 open_ended = open_ended or value > 0
+            if copies == UNKNOWN_COPIES:
+                continue  # xN of a no-function allele adds nothing whatever N is
             total += value * (3 if copies == AT_LEAST_3 else copies)
     score = round(total, 4)
     if open_ended:
@@ -209,7 +213,7 @@ _ABBREVIATIONS = {
 def _match_term(term: str, table: GenePhenotypes | None) -> str | None:
     if table is None:
         return term
-    wanted = term.strip().casefold()
+    wanted = " ".join(term.split()).casefold()
     wanted = _ABBREVIATIONS.get(wanted, wanted).casefold()
     for row in table.phenotypes:
         if row.phenotype.casefold() == wanted:
