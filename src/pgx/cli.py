@@ -11,9 +11,8 @@ import json
 import sys
 from collections.abc import Sequence
 
-from pgx import default_ruleset, evaluate, load_profile, load_ruleset
+from pgx import default_ruleset, evaluate, explain, load_profile, load_ruleset
 from pgx._lint import coverage, lint
-from pgx._markdown import render_trace
 from pgx._selftest import run_rule_tests
 from pgx.errors import PgxError
 from pgx.ruleset import RuleSet
@@ -92,45 +91,8 @@ def _cmd_test(args: argparse.Namespace) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace) -> int:
-    ruleset = _ruleset(args.rules)
-    profile = load_profile(args.profile)
-    try:
-        outcome = ruleset.compiled.outcome(profile, args.rule)
-    except KeyError:
-        print(f"pgx: no rule '{args.rule}' in {ruleset.name}", file=sys.stderr)
-        return 2
-    rule = outcome.rule
-    then = rule.then
-    strength = f", {then.evidence.strength}" if then.evidence.strength else ""
-    lines = [
-        f"# {rule.title or rule.id}",
-        "",
-        f"Patient: {profile.id or 'unnamed'}; rule `{rule.id}` v{rule.version} ({rule.status}).",
-        "",
-        f"**Outcome: {outcome.outcome.replace('_', ' ')}.**",
-        "",
-        "## Facts",
-        "",
-        *render_trace(outcome.trace),
-        "",
-        "## Rule",
-        "",
-        f"- Drugs: {', '.join(rule.drugs)}",
-        f"- Action when it fires: {then.action.replace('_', ' ')} — {then.summary}",
-        f"- Evidence level {then.evidence.level}{strength}",
-    ]
-    if outcome.outcome == "indeterminate":
-        lines += [
-            f"- Would fire if: {outcome.would_fire_if}",
-            f"- Missing facts: {', '.join(outcome.missing)}",
-        ]
-    if then.detail:
-        lines += ["", then.detail.strip()]
-    if then.against:
-        lines += ["", "## Evidence against", ""]
-        lines += [f"- {a.summary} ({', '.join(a.citations)})" for a in then.against]
-    lines += ["", "## Citations", "", *[f"- {c}" for c in then.citations]]
-    print("\n".join(lines))
+    explanation = explain(load_profile(args.profile), args.rule, _ruleset(args.rules))
+    sys.stdout.write(explanation.to_markdown())
     return 0
 
 
