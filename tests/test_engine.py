@@ -500,3 +500,9 @@ def test_avoid_and_reduce_dose_conflict() -> None:
 
     (conflict,) = _conflicts([f("a", "avoid"), f("b", "reduce_dose")])
     assert conflict.actions == ("avoid", "reduce_dose")
+
+
+def test_requested_drug_names_are_normalised(rules: Any) -> None:
+    """' Clopidogrel ' asks about clopidogrel."""
+    report = evaluate({}, rules, drugs=[" Clopidogrel "], now=NOW)
+    assert report.drugs == ("clopidogrel",)

@@ -1061,7 +1061,7 @@ def evaluate_profile(
     generated_at = _timestamp(now)
     requested: tuple[str, ...] | None = None
     if drugs is not None:
-        requested = tuple(sorted({d.lower() for d in drugs}))
+        requested = tuple(sorted({d.strip().lower() for d in drugs}))
         unknown = [d for d in requested if d not in ruleset.knowledge.drugs]
         if unknown:
             raise InputError(
