@@ -346,6 +346,12 @@ class Rule:
     supersedes: tuple[str, ...] = ()
     tests: tuple[RuleTest, ...] = ()
 
+    def describe(self) -> str:
+        """The rule's condition in words, as reports and ``pgx explain`` show it."""
+        from pgx._engine import describe  # noqa: PLC0415 - the engine imports this module
+
+        return describe(self.when)
+
 
 @frozen
 class RuleFile:

@@ -1,4 +1,4 @@
-"""Helpers for curators' and users' tests: run the inline ``tests:`` of rules.
+"""Helpers for curators' and users' tests: run the inline ``tests:`` of rules, and lint them.
 
 ```python
 from pgx import load_ruleset
@@ -10,6 +10,7 @@ failures = [r for r in run_rule_tests(load_ruleset("my_rules/")) if not r.passed
 
 from __future__ import annotations
 
+from pgx._lint import lint
 from pgx._selftest import CaseResult, run_rule_tests
 
-__all__ = ["CaseResult", "run_rule_tests"]
+__all__ = ["CaseResult", "lint", "run_rule_tests"]
