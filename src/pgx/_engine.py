@@ -77,7 +77,7 @@ class _Facts:
         self.knowledge = knowledge
         self.compiled = compiled
         self.warnings: set[str] = set()
-        profile = _canonical_symbols(profile, knowledge, self.warnings)
+        profile = _canonical_symbols(profile, knowledge, compiled.gene_by_upper, self.warnings)
         self.profile = profile
         self.values: list[Observed | None] = [None] * len(compiled.leaf_meta)
         self.entries: dict[int, TraceEntry] = {}
@@ -142,13 +142,14 @@ class _Facts:
         return found
 
 
-def _canonical_symbols(profile: Profile, knowledge: Knowledge, warnings: set[str]) -> Profile:
+def _canonical_symbols(
+    profile: Profile, knowledge: Knowledge, upper: Mapping[str, str], warnings: set[str]
+) -> Profile:
     """Gene symbols that differ from pgx's only by case (``kras``) read as the real symbol.
 
     Matching is by exact symbol, so ``kras`` would otherwise be a gene pgx knows nothing
     about, and a KRAS G12D tumor would read as RAS wild type.
     """
-    upper = {g.upper(): g for g in knowledge.genes}
     renamed: dict[str, str] = {}
 
     def fix(symbol: str) -> str:
@@ -984,6 +985,7 @@ class CompiledRuleSet:
                 if pos_id in letters:
                     letters[pos_id].update(b.upper() for b in (pos.ref, *pos.alts))
         self.rsid_letters = {k: frozenset(v) for k, v in letters.items()}
+        self.gene_by_upper = {g.upper(): g for g in ruleset.knowledge.genes}
         self.phenotype_cache: dict[object, object] = {}
 
     def facts(self, profile: Profile) -> _Facts:
