@@ -50,11 +50,17 @@ def _visible(nb: Mapping[str, Any]) -> list[list[str]]:
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
             continue
-        seen = []
+        seen: list[str] = []
+        last_kind = None
         for out in cell.get("outputs", []):
             kind = out["output_type"]
             if kind == "stream":
-                seen.append(f"{out['name']}: {_mask(_text(out['text']))}")
+                # the kernel splits one stream into chunks by timing: compare the whole text
+                head = f"{out['name']}: "
+                if seen and seen[-1].startswith(head) and last_kind == "stream":
+                    seen[-1] += _mask(_text(out["text"]))
+                else:
+                    seen.append(head + _mask(_text(out["text"])))
             elif kind == "error":
                 seen.append(f"error: {out['ename']}: {out['evalue']}")
             else:
@@ -66,6 +72,7 @@ def _visible(nb: Mapping[str, Any]) -> list[list[str]]:
                         seen.append(f"{mime}: {_mask(text)}")
                     else:
                         seen.append(f"{mime}: <present>")
+            last_kind = kind
         cells.append(seen)
     return cells
 
