@@ -10,9 +10,9 @@ from pathlib import Path
 import attrs
 
 from pgx import RuleSet, default_ruleset
-from pgx._convert import structure
-from pgx._yaml import read
-from pgx.knowledge import AlleleDefinitions, KnowledgeFile
+from pgx.io._convert import structure
+from pgx.io._yaml import read
+from pgx.model.knowledge import AlleleDefinitions, KnowledgeFile
 from tests.helpers import DATA
 
 ADAPTERS = DATA / "adapters"

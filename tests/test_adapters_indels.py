@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pgx import default_ruleset, evaluate, load_profile
-from pgx.profile import GeneResult
+from pgx.model.profile import GeneResult
 from tests.adapters_support import HEADER, write_vcf
 from tests.helpers import NOW
 

@@ -10,12 +10,12 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from pgx import default_ruleset, evaluate, load_profile
-from pgx.adapters import call_gene, read_vcf
-from pgx.adapters._match import LOWEST_FUNCTION_GENES, natural_key
-from pgx.adapters._vcf import norm_chrom
-from pgx.knowledge import AlleleDefinitions, Knowledge
-from pgx.phenotype import call_phenotype
-from pgx.profile import GeneResult
+from pgx.engine import call_phenotype
+from pgx.inputs import call_gene, read_vcf
+from pgx.inputs._match import LOWEST_FUNCTION_GENES, natural_key
+from pgx.inputs._vcf import norm_chrom
+from pgx.model.knowledge import AlleleDefinitions, Knowledge
+from pgx.model.profile import GeneResult
 from tests.adapters_support import tiny_definitions, tiny_ruleset, vcf_text, write_vcf
 from tests.helpers import NOW
 

@@ -170,7 +170,7 @@ def test_maf_of_one_tumor_ignores_the_vcf_sample_name(tmp_path: Path) -> None:
 
 def test_allele_rules_over_candidates_and_carriers() -> None:
     from pgx import load_ruleset
-    from pgx.profile import GeneCall, GeneResult, Profile
+    from pgx.model.profile import GeneCall, GeneResult, Profile
 
     rules = load_ruleset(ADAPTERS / "rules" / "carriers.yaml")
     call = GeneCall(source="vcf", candidates=("*1/*2", "*2/*2"))

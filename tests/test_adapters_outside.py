@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pgx import ProfileError, evaluate, load_profile
-from pgx.adapters import read_outside_calls
-from pgx.profile import GeneResult
+from pgx.inputs import read_outside_calls
+from pgx.model.profile import GeneResult
 from tests.adapters_support import ADAPTERS, tiny_definitions, tiny_ruleset, vcf_text, write_vcf
 from tests.helpers import NOW, write
 

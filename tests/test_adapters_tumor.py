@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pgx import ProfileError, evaluate, load_profile, load_ruleset
-from pgx.adapters import read_expression, read_maf
-from pgx.profile import Expression, SomaticVariant
+from pgx.inputs import read_expression, read_maf
+from pgx.model.profile import Expression, SomaticVariant
 from tests.adapters_support import ADAPTERS
 from tests.helpers import NOW, write
 
@@ -293,7 +293,7 @@ def test_maf_count_nan_is_an_error(tmp_path: Path, column: str, value: str) -> N
 
 
 def test_profile_nan_next_to_an_expression_table(tmp_path: Path) -> None:
-    """The profile's own non-finite numbers are refused (pgx._convert) before any merge."""
+    """The profile's own non-finite numbers are refused (pgx.io._convert) before any merge."""
     base = write(tmp_path, "p.yaml", "tumor:\n  expression:\n    IGF1R: {z_score: .nan}\n")
     with pytest.raises(ProfileError) as info:
         load_profile(base, expression=ADAPTERS / "expression.tsv")

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pgx import ProfileError, load_profile
-from pgx.adapters import read_vcf
+from pgx.inputs import read_vcf
 from tests.adapters_support import HEADER, tiny_definitions, tiny_ruleset, vcf_text, write_vcf
 
 CYP2C9 = {"CYP2C9": ("*1", "*3")}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pgx import default_ruleset, evaluate
-from pgx._lint import lint
-from pgx._selftest import CaseResult, run_rule_tests
+from pgx.engine import lint
+from pgx.testing import CaseResult, run_rule_tests
 from tests.helpers import NOW, ROOT
 
 

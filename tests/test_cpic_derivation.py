@@ -13,9 +13,9 @@ from collections.abc import Callable
 
 import pytest
 
-from pgx.knowledge import Knowledge
-from pgx.phenotype import call_phenotype
-from pgx.profile import GeneResult
+from pgx.engine import call_phenotype
+from pgx.model.knowledge import Knowledge
+from pgx.model.profile import GeneResult
 from tests.helpers import basic_rules
 
 N, INC, D, NF = "Normal function", "Increased function", "Decreased function", "No function"

@@ -146,8 +146,8 @@ def test_supersedes_and_conflicts(rules: Any) -> None:
 
 def test_conflict_reported(rules: Any) -> None:
     """Two findings with contradictory actions on one drug are a conflict."""
-    from pgx._engine import _conflicts
-    from pgx.report import Evidence, Finding
+    from pgx.engine._evaluate import _conflicts
+    from pgx.model.report import Evidence, Finding
 
     def f(rule_id: str, action: str) -> Finding:
         return Finding(
@@ -491,9 +491,9 @@ def test_diagnosis_in_another_coding_system_is_unknown() -> None:
 
 def test_avoid_and_reduce_dose_conflict() -> None:
     """'avoid' and 'reduce_dose' on the same drug contradict each other."""
-    from pgx._engine import _conflicts
-    from pgx.report import Finding
-    from pgx.ruleset import Evidence
+    from pgx.engine._evaluate import _conflicts
+    from pgx.model.report import Finding
+    from pgx.model.ruleset import Evidence
 
     def f(rule_id: str, action: str) -> Finding:
         return Finding(rule_id, "1", action, "info", ("x",), "s", Evidence("1"), ("PMID:1",), ())

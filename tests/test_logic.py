@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pgx.logic import Truth, all_of, any_of, not_
+from pgx.model.logic import Truth, all_of, any_of, not_
 
 T, F, U = Truth.TRUE, Truth.FALSE, Truth.UNKNOWN
 truths = st.sampled_from([T, F, U])

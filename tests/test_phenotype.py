@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
-from pgx.knowledge import UNDETERMINED_FUNCTIONS, Knowledge
-from pgx.phenotype import call_phenotype, parse_diplotype
-from pgx.profile import GeneResult
+from pgx.engine import call_phenotype
+from pgx.model.diplotype import parse_diplotype
+from pgx.model.knowledge import UNDETERMINED_FUNCTIONS, Knowledge
+from pgx.model.profile import GeneResult
 from tests.helpers import DATA, basic_rules
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pgx import ProfileError, load_profile
-from pgx._engine import profile_sha256
+from pgx.io import profile_sha256
 from tests.helpers import write
 
 
@@ -132,7 +132,7 @@ def test_byte_order_mark_is_not_content(tmp_path: Path) -> None:
 
 def test_mapping_input_has_the_same_limits() -> None:
     """A mapping is held to the documented list-length limit, like a file."""
-    from pgx._yaml import MAX_ITEMS
+    from pgx.io._yaml import MAX_ITEMS
 
     therapies = [{"drug": "cetuximab"}] * (MAX_ITEMS + 1)
     with pytest.raises(ProfileError, match="more than"):
@@ -142,8 +142,8 @@ def test_mapping_input_has_the_same_limits() -> None:
 def test_odd_spacing_and_zero_copies() -> None:
     """Double spaces in a term are read; 'x0' is not a copy-number notation."""
     from pgx import default_ruleset
-    from pgx.phenotype import call_phenotype
-    from pgx.profile import GeneResult
+    from pgx.engine import call_phenotype
+    from pgx.model.profile import GeneResult
 
     knowledge = default_ruleset().knowledge
     called = call_phenotype("CYP2C19", GeneResult(phenotype="Poor  Metabolizer"), knowledge)

@@ -218,7 +218,7 @@ def test_copy_of_bundled_rules_hashes_alike(tmp_path: Path) -> None:
     import shutil
 
     from pgx import default_ruleset
-    from pgx._load import bundled_rules_path
+    from pgx.io import bundled_rules_path
 
     copy = tmp_path / "rules"
     shutil.copytree(bundled_rules_path(), copy)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pgx._yaml import MAX_DEPTH, parse
+from pgx.io._yaml import MAX_DEPTH, parse
 
 
 def test_lines_recorded() -> None:

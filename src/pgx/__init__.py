@@ -15,13 +15,16 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pgx._load import default_ruleset, load_profile, load_ruleset
+from pgx import engine, io, render
 from pgx.errors import InputError, PgxError, Problem, ProfileError, RuleFileError
 from pgx.explanation import Explanation, explain
-from pgx.logic import Truth
-from pgx.profile import Profile
-from pgx.report import Finding, Indeterminate, Report
-from pgx.ruleset import RuleSet
+from pgx.inputs import load_profile
+from pgx.io import default_ruleset, load_ruleset
+from pgx.model import _ports
+from pgx.model.logic import Truth
+from pgx.model.profile import Profile
+from pgx.model.report import Finding, Indeterminate, Report
+from pgx.model.ruleset import RuleSet
 
 __all__ = [
     "PROFILE_FORMAT_VERSION",
@@ -45,6 +48,15 @@ __all__ = [
     "load_profile",
     "load_ruleset",
 ]
+
+# The documented model methods (report.to_json(), report.to_markdown(), ruleset.compiled...)
+# are implemented by the layers above the model; this package, imported before any pgx.*
+# module, wires them (docs/architecture.md, "Methods the model offers but does not own").
+_ports.install("report_to_dict", io.report_to_dict)
+_ports.install("report_from_dict", io.report_from_dict)
+_ports.install("report_markdown", render.markdown)
+_ports.install("explanation_markdown", render.explanation_markdown)
+_ports.install("compile", engine.CompiledRuleSet)
 
 PROFILE_FORMAT_VERSION = 1
 """The profile format version this pgx reads (``pgx_profile: 1``)."""
@@ -96,8 +108,13 @@ def evaluate(
         ProfileError: the profile is malformed.
         InputError: ``drugs`` names a drug pgx does not know, or ``now`` is not ISO-8601.
     """
-    from pgx._engine import evaluate_profile  # noqa: PLC0415 - keeps `import pgx` light
-
     loaded = load_profile(profile)
     rules = ruleset if ruleset is not None else default_ruleset()
-    return evaluate_profile(loaded, rules, drugs=drugs, now=now, version=_version())
+    return engine.evaluate_profile(
+        loaded,
+        rules,
+        drugs=drugs,
+        now=now,
+        version=_version(),
+        input_sha256=io.profile_sha256(loaded),
+    )

@@ -6,12 +6,12 @@ import itertools
 
 from attrs import frozen
 
-from pgx import ruleset as rs
-from pgx._engine import leaves_of
+from pgx.engine._phenotype import bin_score
 from pgx.errors import Problem
-from pgx.knowledge import GenePhenotypes
-from pgx.phenotype import bin_score
-from pgx.ruleset import RuleSet
+from pgx.model import ruleset as rs
+from pgx.model._words import leaves_of
+from pgx.model.knowledge import GenePhenotypes
+from pgx.model.ruleset import RuleSet
 
 __all__ = ["MAX_SUMMARY", "Coverage", "coverage", "lint", "phenotype_gaps"]
 

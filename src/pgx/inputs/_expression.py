@@ -12,9 +12,9 @@ import os
 from collections.abc import Collection
 from typing import Any
 
-from pgx.adapters._symbols import symbol_warnings
-from pgx.adapters._text import bad, lines
-from pgx.profile import Expression
+from pgx.inputs._symbols import symbol_warnings
+from pgx.inputs._text import bad, lines
+from pgx.model.profile import Expression
 
 __all__ = ["ASSAYS", "read_expression", "read_expression_checked"]
 

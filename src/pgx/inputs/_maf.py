@@ -16,9 +16,9 @@ from collections.abc import Collection
 
 from attrs import frozen
 
-from pgx.adapters._symbols import symbol_warnings
-from pgx.adapters._text import bad, lines
-from pgx.profile import SomaticVariant
+from pgx.inputs._symbols import symbol_warnings
+from pgx.inputs._text import bad, lines
+from pgx.model.profile import SomaticVariant
 
 __all__ = ["MafTumor", "read_maf", "read_maf_tumor"]
 

@@ -14,6 +14,10 @@ Three ways, chosen by what the knowledge says about the gene:
 
 A position the VCF does not have, or calls ``./.``, is a no-call: the alleles defined there
 stay possible, so the call lists them. Only ``assume_reference`` fills absent positions in.
+
+Longer than 400 lines on purpose: the three methods share the reading of VCF records into
+sites (normalization, overlaps, symbolic alleles), and splitting them would export that
+machinery between modules for no reader's benefit.
 """
 
 from __future__ import annotations
@@ -23,9 +27,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from attrs import evolve, frozen
 
-from pgx.adapters._vcf import Genotype, VcfGenotypes, norm_chrom
-from pgx.knowledge import AlleleDefinitions, DefinedPosition, GenePhenotypes
-from pgx.profile import GeneCall, GeneResult
+from pgx.inputs._vcf import Genotype, VcfGenotypes, norm_chrom
+from pgx.model.knowledge import AlleleDefinitions, DefinedPosition, GenePhenotypes
+from pgx.model.profile import GeneCall, GeneResult
 
 __all__ = [
     "LOWEST_FUNCTION_GENES",

@@ -4,6 +4,9 @@ Every source may say something about the same fact. Facts that agree are merged 
 gene's `GeneCall` notes it); facts that differ are an error naming both sources, never a
 silent choice. The one override is PharmCAT's: an outside call replaces the VCF call for its
 gene (a lab's CYP2D6 or HLA typing knows more than SNVs), and the report says so.
+
+Longer than 400 lines on purpose: germline and tumor merging share the clash reporting and
+the value comparison, and a reader checks that both follow the same rule in one place.
 """
 
 from __future__ import annotations
@@ -14,11 +17,11 @@ from collections.abc import Iterator, Mapping, Sequence
 import attrs
 from attrs import evolve
 
-from pgx import ruleset as rs
-from pgx.adapters._match import call_gene, window
-from pgx.adapters._vcf import norm_chrom, read_vcf
 from pgx.errors import Problem, ProfileError
-from pgx.profile import (
+from pgx.inputs._match import call_gene, window
+from pgx.inputs._vcf import norm_chrom, read_vcf
+from pgx.model import ruleset as rs
+from pgx.model.profile import (
     RESULT_FIELDS,
     Expression,
     GeneCall,

@@ -14,11 +14,11 @@ import re
 
 from attrs import evolve
 
-from pgx.adapters._symbols import unknown_gene
-from pgx.adapters._text import bad, lines
-from pgx.knowledge import Knowledge
-from pgx.phenotype import parse_diplotype
-from pgx.profile import HLA_ALLELE, GeneCall, GeneResult
+from pgx.inputs._symbols import unknown_gene
+from pgx.inputs._text import bad, lines
+from pgx.model.diplotype import parse_diplotype
+from pgx.model.knowledge import Knowledge
+from pgx.model.profile import HLA_ALLELE, GeneCall, GeneResult
 
 __all__ = ["NO_CALL", "read_outside_calls", "read_outside_calls_checked"]
 

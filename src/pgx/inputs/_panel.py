@@ -6,8 +6,8 @@ import os
 import re
 from collections.abc import Collection, Iterable
 
-from pgx.adapters._symbols import symbol_warnings
-from pgx.adapters._text import bad, lines
+from pgx.inputs._symbols import symbol_warnings
+from pgx.inputs._text import bad, lines
 
 __all__ = ["read_panel"]
 

@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 from attrs import frozen
 
-from pgx.adapters._text import bad, lines
+from pgx.inputs._text import bad, lines
 
 __all__ = ["Genotype", "VcfGenotypes", "norm_chrom", "read_vcf"]
 

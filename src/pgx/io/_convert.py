@@ -23,8 +23,8 @@ from cattrs.errors import (
 )
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from pgx import ruleset as rs
-from pgx._yaml import PathKey
+from pgx.io._yaml import PathKey
+from pgx.model import ruleset as rs
 
 __all__ = ["converter", "errors_of", "structure"]
 

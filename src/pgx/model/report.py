@@ -1,6 +1,6 @@
 """The report: what pgx found for one profile, with provenance and explanations.
 
-[`Report.to_json`][pgx.report.Report.to_json] is byte-identical for the same profile, rules,
+[`Report.to_json`][pgx.model.report.Report.to_json] is byte-identical for the same profile, rules,
 pgx version and ``now``.
 """
 
@@ -12,8 +12,9 @@ from typing import Any, Literal
 
 from attrs import frozen
 
-from pgx.profile import GeneCall
-from pgx.ruleset import Against, Evidence, Regimen
+from pgx.model import _ports
+from pgx.model.profile import GeneCall
+from pgx.model.ruleset import Against, Evidence, Regimen
 
 __all__ = [
     "Against",
@@ -175,10 +176,8 @@ class Report:
     pgx_report: Literal[1] = 1
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as plain JSON-ready data."""
-        from pgx._convert import converter  # noqa: PLC0415 - the converter imports models
-
-        data: dict[str, Any] = converter.unstructure(self)
+        """The report as plain JSON-ready data (`pgx.io.report_to_dict`)."""
+        data: dict[str, Any] = _ports.call("report_to_dict", self)
         return data
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -187,23 +186,18 @@ class Report:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Report:
-        """Rebuild a report from `to_dict` output (e.g. read back from JSON)."""
-        from pgx._convert import structure  # noqa: PLC0415 - the converter imports models
-        from pgx._yaml import format_path  # noqa: PLC0415
-        from pgx.errors import InputError, Problem  # noqa: PLC0415
+        """Rebuild a report from `to_dict` output (`pgx.io.report_from_dict`).
 
-        report, errors = structure(dict(data), cls)
-        if report is None:
-            raise InputError(
-                Problem(format_path(path), message, "<report>") for path, message in errors
-            )
+        Raises:
+            InputError: the data is not a report, with the path of every bad field.
+        """
+        report: Report = _ports.call("report_from_dict", data, cls)
         return report
 
     def to_markdown(self) -> str:
-        """A human-readable report (Markdown)."""
-        from pgx._markdown import render  # noqa: PLC0415 - rendering is optional weight
-
-        return render(self)
+        """A human-readable report (Markdown; `pgx.render.markdown`)."""
+        text: str = _ports.call("report_markdown", self)
+        return text
 
     def finding(self, rule_id: str) -> Finding | None:
         """The finding of a rule, if it fired."""

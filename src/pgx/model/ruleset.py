@@ -1,32 +1,58 @@
-"""The rule language (version 1): rules, their conditions, and the loaded `RuleSet`.
+"""The rule language (version 1): rules, what they report, and the loaded `RuleSet`.
 
-A condition is one of the combinators ([`AllOf`][pgx.ruleset.AllOf], [`AnyOf`][pgx.ruleset.AnyOf],
-[`Not`][pgx.ruleset.Not]) or a leaf that reads one fact of the profile. Field names that are
-Python keywords carry a trailing underscore (``in_``, ``class_``); in YAML they are written
-without it (``in:``, ``class:``).
+A rule's ``when:`` is a condition tree ([`pgx.model.condition`][pgx.model.condition]); its
+names are re-exported here so ``pgx.ruleset`` keeps offering the whole language.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal, TypeAlias
+from typing import Literal, Protocol
 
 from attrs import field, frozen
 
-from pgx.knowledge import Knowledge, VariantClass, VariantType
-from pgx.profile import CopyNumberStatus, Outcome
-
-if TYPE_CHECKING:
-    from pgx._engine import CompiledRuleSet
+from pgx.model import _ports
+from pgx.model._words import describe
+from pgx.model.condition import (
+    KEY_OF_LEAF,
+    LEAF_KEYS,
+    ActivityScoreLeaf,
+    AlleleLeaf,
+    AllOf,
+    AnyOf,
+    BiomarkerLeaf,
+    CancerTypeLeaf,
+    Condition,
+    CopyNumberLeaf,
+    DiagnosisLeaf,
+    DiplotypeLeaf,
+    ExpressionLeaf,
+    FusionLeaf,
+    GermlineVariantLeaf,
+    LabLeaf,
+    Leaf,
+    LevelName,
+    MedicationLeaf,
+    Not,
+    PhenotypeLeaf,
+    SomaticLeaf,
+    TherapyLeaf,
+    VariantLeaf,
+)
+from pgx.model.knowledge import Knowledge
+from pgx.model.profile import Outcome, Profile
 
 __all__ = [
     "ACTIONS",
+    "KEY_OF_LEAF",
+    "LEAF_KEYS",
     "ActivityScoreLeaf",
     "AllOf",
     "AlleleLeaf",
     "AnyOf",
     "BiomarkerLeaf",
     "CancerTypeLeaf",
+    "CompiledRules",
     "Condition",
     "CopyNumberLeaf",
     "DiagnosisLeaf",
@@ -37,6 +63,7 @@ __all__ = [
     "GermlineVariantLeaf",
     "LabLeaf",
     "Leaf",
+    "LevelName",
     "MedicationLeaf",
     "Not",
     "Outcome",
@@ -44,11 +71,13 @@ __all__ = [
     "Regimen",
     "Rule",
     "RuleFile",
+    "RuleOutcomeView",
     "RuleSet",
     "RuleTest",
     "SomaticLeaf",
     "Then",
     "TherapyLeaf",
+    "TraceView",
     "VariantLeaf",
 ]
 
@@ -68,220 +97,6 @@ EvidenceLevel = Literal["1", "2", "3A", "3B", "4", "R1", "R2"]
 Strength = Literal["strong", "moderate", "optional"]
 Indicator = Literal["info", "warning", "critical"]
 Expect = Literal["fires", "does_not_fire", "indeterminate"]
-LevelName = Literal["absent", "low", "normal", "high"]
-
-
-# ---------------------------------------------------------------- leaves (germline)
-@frozen
-class PhenotypeLeaf:
-    """TRUE when the gene's phenotype is one of ``in_``."""
-
-    gene: str
-    in_: tuple[str, ...]
-
-
-@frozen
-class DiplotypeLeaf:
-    """TRUE when the gene's diplotype is one of ``in_`` (allele order ignored)."""
-
-    gene: str
-    in_: tuple[str, ...]
-
-
-@frozen
-class AlleleLeaf:
-    """TRUE when the patient carries the named allele of the gene."""
-
-    gene: str
-    carries: str
-
-
-@frozen
-class ActivityScoreLeaf:
-    """TRUE when the gene's activity score is within the bounds."""
-
-    gene: str
-    at_least: float | None = None
-    at_most: float | None = None
-
-
-@frozen
-class VariantLeaf:
-    """TRUE when the germline genotype at ``rsid`` is one of ``genotype``."""
-
-    gene: str
-    rsid: str
-    genotype: tuple[str, ...]
-
-
-@frozen
-class GermlineVariantLeaf:
-    """TRUE when a classified germline variant of the gene has one of the classifications."""
-
-    gene: str
-    classification: tuple[
-        Literal[
-            "pathogenic", "likely_pathogenic", "uncertain_significance", "likely_benign", "benign"
-        ],
-        ...,
-    ]
-
-
-# ---------------------------------------------------------------- leaves (tumor)
-@frozen
-class SomaticLeaf:
-    """TRUE when a somatic variant of the gene matches every filter given."""
-
-    gene: str
-    protein: tuple[str, ...] | None = None
-    codon: tuple[str, ...] | None = None
-    exon: int | None = None
-    type: tuple[VariantType, ...] | None = None
-    class_: tuple[VariantClass, ...] | None = None
-
-
-@frozen
-class CopyNumberLeaf:
-    """TRUE when a copy-number call of the gene has one of the statuses."""
-
-    gene: str
-    status: tuple[CopyNumberStatus, ...]
-
-
-@frozen
-class FusionLeaf:
-    """TRUE when a fusion involves the gene (and one of the partners, if given)."""
-
-    gene: str
-    partner: tuple[str, ...] | None = None
-
-
-@frozen
-class ExpressionLeaf:
-    """TRUE when the gene's expression level satisfies the bound."""
-
-    gene: str
-    at_least: LevelName | None = None
-    at_most: LevelName | None = None
-    in_: tuple[LevelName, ...] | None = None
-
-
-@frozen
-class BiomarkerLeaf:
-    """TRUE when the biomarker's value is one of ``in_`` or within the bounds."""
-
-    name: str
-    in_: tuple[str, ...] | None = None
-    at_least: float | None = None
-    at_most: float | None = None
-
-
-@frozen
-class CancerTypeLeaf:
-    """TRUE when the tumor's OncoTree code is one of ``in_`` or a descendant of one."""
-
-    in_: tuple[str, ...]
-
-
-# ---------------------------------------------------------------- leaves (clinical)
-@frozen
-class DiagnosisLeaf:
-    """TRUE when a diagnosis of ``system`` has one of the codes (or a sub-code)."""
-
-    code: tuple[str, ...]
-    system: Literal["icd10", "snomed"] = "icd10"
-
-
-@frozen
-class MedicationLeaf:
-    """TRUE when a current medication is one of the drugs or in one of the classes."""
-
-    drug: tuple[str, ...] | None = None
-    class_: tuple[str, ...] | None = None
-
-
-@frozen
-class TherapyLeaf:
-    """TRUE when a prior therapy matches the drug or class (and one of the outcomes)."""
-
-    drug: tuple[str, ...] | None = None
-    class_: tuple[str, ...] | None = None
-    outcome: tuple[Outcome, ...] | None = None
-
-
-@frozen
-class LabLeaf:
-    """TRUE when the lab value, in ``unit``, is within the bounds."""
-
-    name: str
-    unit: str
-    at_least: float | None = None
-    at_most: float | None = None
-
-
-Leaf: TypeAlias = (
-    PhenotypeLeaf
-    | DiplotypeLeaf
-    | AlleleLeaf
-    | ActivityScoreLeaf
-    | VariantLeaf
-    | GermlineVariantLeaf
-    | SomaticLeaf
-    | CopyNumberLeaf
-    | FusionLeaf
-    | ExpressionLeaf
-    | BiomarkerLeaf
-    | CancerTypeLeaf
-    | DiagnosisLeaf
-    | MedicationLeaf
-    | TherapyLeaf
-    | LabLeaf
-)
-
-#: YAML key of each leaf.
-LEAF_KEYS: Mapping[str, type[object]] = {
-    "phenotype": PhenotypeLeaf,
-    "diplotype": DiplotypeLeaf,
-    "allele": AlleleLeaf,
-    "activity_score": ActivityScoreLeaf,
-    "variant": VariantLeaf,
-    "germline_variant": GermlineVariantLeaf,
-    "somatic": SomaticLeaf,
-    "copy_number": CopyNumberLeaf,
-    "fusion": FusionLeaf,
-    "expression": ExpressionLeaf,
-    "biomarker": BiomarkerLeaf,
-    "cancer_type": CancerTypeLeaf,
-    "diagnosis": DiagnosisLeaf,
-    "medication": MedicationLeaf,
-    "therapy": TherapyLeaf,
-    "lab": LabLeaf,
-}
-KEY_OF_LEAF: Mapping[type[object], str] = {cls: key for key, cls in LEAF_KEYS.items()}
-
-
-@frozen
-class AllOf:
-    """TRUE when every part is TRUE; FALSE when any is FALSE; otherwise UNKNOWN."""
-
-    parts: tuple[Condition, ...]
-
-
-@frozen
-class AnyOf:
-    """TRUE when any part is TRUE; FALSE when every part is FALSE; otherwise UNKNOWN."""
-
-    parts: tuple[Condition, ...]
-
-
-@frozen
-class Not:
-    """Swaps TRUE and FALSE; UNKNOWN stays UNKNOWN."""
-
-    part: Condition
-
-
-Condition: TypeAlias = AllOf | AnyOf | Not | Leaf
 
 
 # ---------------------------------------------------------------- rules
@@ -348,8 +163,6 @@ class Rule:
 
     def describe(self) -> str:
         """The rule's condition in words, as reports and ``pgx explain`` show it."""
-        from pgx._engine import describe  # noqa: PLC0415 - the engine imports this module
-
         return describe(self.when)
 
 
@@ -370,6 +183,57 @@ class RuleSource:
     file: str
     line: int | None
     index: int
+
+
+class TraceView(Protocol):
+    """What a compiled rule reports for one leaf (`pgx.report.TraceEntry` is one)."""
+
+    @property
+    def path(self) -> str:
+        """The profile path the leaf reads."""
+
+    @property
+    def observed(self) -> str:
+        """What the profile says there."""
+
+    @property
+    def condition(self) -> str:
+        """The leaf in words."""
+
+    @property
+    def truth(self) -> str:
+        """``true``, ``false`` or ``unknown``."""
+
+
+class RuleOutcomeView(Protocol):
+    """One rule evaluated against one profile, with its full trace."""
+
+    @property
+    def rule(self) -> Rule:
+        """The rule."""
+
+    @property
+    def outcome(self) -> str:
+        """``fires``, ``does_not_fire`` or ``indeterminate``."""
+
+    @property
+    def trace(self) -> tuple[TraceView, ...]:
+        """Every leaf of the condition as evaluated."""
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """For an undecided rule, the profile paths that would decide it."""
+
+    @property
+    def would_fire_if(self) -> str:
+        """For an undecided rule, what is still undecided, in words."""
+
+
+class CompiledRules(Protocol):
+    """What the engine's compiled form of a ruleset offers through `RuleSet.compiled`."""
+
+    def outcome(self, profile: Profile, rule_id: str) -> RuleOutcomeView:
+        """Evaluate one rule (whatever its status) against a profile."""
 
 
 @frozen(eq=False)
@@ -394,7 +258,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     knowledge: Knowledge = field(repr=False)
     sources: Mapping[str, RuleSource] = field(repr=False)
-    _compiled: list[CompiledRuleSet] = field(factory=list, repr=False, alias="_compiled")
+    _compiled: list[CompiledRules] = field(factory=list, repr=False, alias="_compiled")
 
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id; raises `KeyError` if there is none."""
@@ -404,10 +268,8 @@ class RuleSet:
         raise KeyError(rule_id)
 
     @property
-    def compiled(self) -> CompiledRuleSet:
-        """The rules compiled to predicates (built once, on first use)."""
+    def compiled(self) -> CompiledRules:
+        """The rules compiled to predicates by the engine (built once, on first use)."""
         if not self._compiled:
-            from pgx._engine import CompiledRuleSet  # noqa: PLC0415 - engine imports this module
-
-            self._compiled.append(CompiledRuleSet(self))
+            self._compiled.append(_ports.call("compile", self))
         return self._compiled[0]

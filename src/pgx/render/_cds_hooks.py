@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from pgx.report import Finding, Indeterminate, Report
+from pgx.model.report import Finding, Indeterminate, Report
 
 __all__ = ["cards"]
 

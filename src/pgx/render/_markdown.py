@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from pgx.report import Finding, Indeterminate, Report, TraceEntry
-
-if TYPE_CHECKING:
-    from pgx.explanation import Explanation
+from pgx.model.explanation import Explanation
+from pgx.model.report import Finding, Indeterminate, Report, TraceEntry
 
 __all__ = ["render", "render_explanation", "render_trace"]
 

@@ -1,0 +1,37 @@
+"""``pgx lint``: curation checks and coverage of a ruleset."""
+
+from __future__ import annotations
+
+import argparse
+
+from pgx.cli._common import ruleset_of
+from pgx.engine import coverage, lint
+
+__all__ = ["register"]
+
+
+def _run_lint(args: argparse.Namespace) -> int:
+    ruleset = ruleset_of(args.path)
+    problems = lint(ruleset)
+    for problem in problems:
+        print(problem)
+    cov = coverage(ruleset)
+    print(f"{ruleset.name} {ruleset.version}: {cov.summary()}")
+    if args.verbose:
+        print("genes: " + ", ".join(cov.genes))
+        print("drugs: " + ", ".join(cov.drugs))
+    if problems:
+        print(f"{len(problems)} problem(s)")
+        return 1
+    print("ok")
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the subcommand to ``pgx``."""
+    li = commands.add_parser(
+        "lint", help="check rules: load errors, summaries, tests; print coverage"
+    )
+    li.add_argument("path", nargs="?", help="rule file or directory (default: bundled rules)")
+    li.add_argument("-v", "--verbose", action="store_true", help="list genes and drugs covered")
+    li.set_defaults(func=_run_lint)

@@ -1,0 +1,158 @@
+"""The facts of one profile, normalized once per evaluation, and the leaf memo."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TypeAlias
+
+from attrs import evolve
+
+from pgx.engine._phenotype import call_phenotype
+from pgx.model.knowledge import Knowledge
+from pgx.model.logic import Truth
+from pgx.model.profile import GeneResult, Profile, SomaticVariant
+from pgx.model.report import GenePhenotype, TraceEntry
+
+if TYPE_CHECKING:  # annotations only: the compiled ruleset builds the facts
+    from pgx.engine._compile import CompiledRuleSet
+
+__all__ = ["Facts", "Observed", "bounds", "germline_result"]
+
+Observed: TypeAlias = tuple[Truth, str]
+
+
+class Facts:
+    """A profile normalized once for evaluation, with a per-evaluation leaf memo."""
+
+    def __init__(
+        self,
+        profile: Profile,
+        knowledge: Knowledge,
+        cache: dict[object, object],
+        compiled: CompiledRuleSet,
+    ) -> None:
+        self.knowledge = knowledge
+        self.compiled = compiled
+        self.warnings: set[str] = set()
+        profile = _canonical_symbols(profile, knowledge, compiled.gene_by_upper, self.warnings)
+        self.profile = profile
+        self.values: list[Observed | None] = [None] * len(compiled.leaf_meta)
+        self.entries: dict[int, TraceEntry] = {}
+        self.phenotypes: dict[str, GenePhenotype] = {}
+        for gene, result in profile.germline.items():
+            key: tuple[str, GeneResult] | None = (gene, result)
+            try:
+                cached = cache.get(key)
+            except TypeError:  # unhashable (dict-valued) result: compute without caching
+                cached, key = None, None
+            if not isinstance(cached, GenePhenotype):
+                cached = call_phenotype(gene, result, knowledge)
+                if key is not None:
+                    cache[key] = cached
+            self.phenotypes[gene] = cached
+            if result.call is not None:  # input problems for this gene (VCF, outside calls)
+                self.warnings.update(result.call.warnings)
+            if gene not in knowledge.genes:
+                self.warnings.add(f"germline gene '{gene}' is not in pgx's gene table")
+        self.warnings.update(profile.warnings)  # input problems load_profile found
+        tumor = profile.tumor
+        self.somatic: dict[str, list[SomaticVariant]] | None = None
+        if tumor is not None and tumor.variants is not None:
+            self.somatic = {}
+            for variant in tumor.variants:
+                self.somatic.setdefault(variant.gene, []).append(variant)
+        clinical = profile.clinical
+        if clinical is not None:
+            names = list(clinical.medications or ()) + [t.drug for t in clinical.therapies or ()]
+            for name in names:
+                if name.strip().lower() not in knowledge.drugs:
+                    self.warnings.add(
+                        f"drug '{name}' is not in pgx's drug table (a brand name or salt?): "
+                        "rules about drugs and drug classes treat it as possibly any of them"
+                    )
+
+    def leaf(self, index: int) -> Truth:
+        """The truth of leaf ``index``, computed once per evaluation."""
+        found = self.values[index]
+        if found is None:
+            meta = self.compiled.leaf_meta[index]
+            found = meta.fn(self, meta.leaf)
+            self.values[index] = found
+        return found[0]
+
+    def observed(self, leaf: object) -> Observed:
+        """What was observed for a leaf object of a compiled rule (evaluated first)."""
+        index = self.compiled.index_of_object[id(leaf)]
+        self.leaf(index)
+        found = self.values[index]
+        assert found is not None
+        return found
+
+    def entry(self, index: int) -> TraceEntry:
+        """The trace entry of leaf ``index`` (shared by every rule naming it)."""
+        found = self.entries.get(index)
+        if found is None:
+            meta = self.compiled.leaf_meta[index]
+            truth, seen = self.values[index] or (Truth.UNKNOWN, "not evaluated")
+            found = TraceEntry(meta.path, seen, meta.description, truth.value)
+            self.entries[index] = found
+        return found
+
+
+def _canonical_symbols(
+    profile: Profile, knowledge: Knowledge, upper: Mapping[str, str], warnings: set[str]
+) -> Profile:
+    """Gene symbols that differ from pgx's only by case (``kras``) read as the real symbol.
+
+    Matching is by exact symbol, so ``kras`` would otherwise be a gene pgx knows nothing
+    about, and a KRAS G12D tumor would read as RAS wild type.
+    """
+    renamed: dict[str, str] = {}
+
+    def fix(symbol: str) -> str:
+        clean = symbol.strip()
+        if clean in knowledge.genes:
+            return clean
+        known = upper.get(clean.upper())
+        if known is None:
+            return symbol
+        renamed[symbol] = known
+        return known
+
+    germline = {fix(g): r for g, r in profile.germline.items()}
+    tumor = profile.tumor
+    if tumor is not None:
+        tumor = evolve(
+            tumor,
+            variants=None
+            if tumor.variants is None
+            else tuple(evolve(v, gene=fix(v.gene)) for v in tumor.variants),
+            copy_number=None
+            if tumor.copy_number is None
+            else tuple(evolve(c, gene=fix(c.gene)) for c in tumor.copy_number),
+            fusions=None
+            if tumor.fusions is None
+            else tuple(
+                evolve(f, gene=fix(f.gene), partner=None if f.partner is None else fix(f.partner))
+                for f in tumor.fusions
+            ),
+            expression=None
+            if tumor.expression is None
+            else {fix(g): e for g, e in tumor.expression.items()},
+            sequenced_genes=None
+            if tumor.sequenced_genes is None
+            else tuple(fix(g) for g in tumor.sequenced_genes),
+        )
+    if not renamed:
+        return profile
+    for given, known in sorted(renamed.items()):
+        warnings.add(f"gene symbol '{given}' read as {known}")
+    return evolve(profile, germline=germline, tumor=tumor)
+
+
+def bounds(value: float, low: float | None, high: float | None) -> bool:
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def germline_result(facts: Facts, gene: str) -> GeneResult | None:
+    return facts.profile.germline.get(gene)

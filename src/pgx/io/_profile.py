@@ -1,0 +1,126 @@
+"""Reading a profile (file or mapping) into the model, with every problem located."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pgx.errors import Problem, ProfileError
+from pgx.io._convert import structure
+from pgx.io._yaml import Document, PathKey, format_path, limit_problems, read
+from pgx.model.diplotype import parse_diplotype
+from pgx.model.profile import HLA_ALLELE, Profile
+
+__all__ = ["located", "profile_checks", "read_profile", "source_name"]
+
+_NO_CALLS = frozenset({".", "./.", "NA", "n/a", "no call", "No call", "No Call"})
+
+
+def profile_checks(profile: Profile) -> Iterator[tuple[PathKey, str]]:
+    for gene, result in profile.germline.items():
+        dip = result.diplotype
+        if dip is not None and dip.strip() not in _NO_CALLS and parse_diplotype(dip) is None:
+            yield (
+                ("germline", gene, "diplotype"),
+                f"expected a diplotype such as '*1/*2', found {dip!r}",
+            )
+        for rsid, genotype in (result.variants or {}).items():
+            parts = genotype.replace("|", "/").split("/")
+            if len(parts) != 2 or not all(p.strip() for p in parts):
+                yield (
+                    ("germline", gene, "variants", rsid),
+                    f"expected a genotype such as 'C/T', found {genotype!r}",
+                )
+        if result == type(result)():
+            yield ("germline", gene), "empty gene entry: give a diplotype, phenotype or result"
+        if result.alleles is not None:
+            yield from _allele_checks(gene, result.alleles)
+        if gene.startswith("HLA-") and result.phenotype is not None:
+            yield (
+                ("germline", gene, "phenotype"),
+                "HLA results are two typed alleles (alleles) or carriage such as "
+                f"{{'*57:01': true}} (carriers), not a phenotype: found {result.phenotype!r}",
+            )
+        for allele in result.carriers or {}:
+            if not HLA_ALLELE.match(allele):
+                yield (
+                    ("germline", gene, "carriers", allele),
+                    f"expected an allele such as '*57:01', found {allele!r}",
+                )
+
+
+def _allele_checks(gene: str, alleles: tuple[str, ...]) -> Iterator[tuple[PathKey, str]]:
+    if len(alleles) != 2:  # a diploid locus; one allele could hide the second
+        yield (
+            ("germline", gene, "alleles"),
+            f"expected the two alleles typed at {gene} (write a homozygous typing twice), "
+            f"found {len(alleles)}",
+        )
+    short = gene.removeprefix("HLA-")
+    for i, allele in enumerate(alleles):
+        match = HLA_ALLELE.match(allele)
+        prefix = allele.split("*", 1)[0]
+        if match is None:
+            yield (
+                ("germline", gene, "alleles", i),
+                f"expected an allele such as '*57:01' or '{gene}*57:01', found {allele!r}",
+            )
+        elif prefix not in ("", gene, short):
+            yield (("germline", gene, "alleles", i), f"allele {allele!r} is not of {gene}")
+
+
+def _structure_profile(data: object, doc: Document | None, source: str) -> Profile:
+    profile, errors = structure(data, Profile)
+    if profile is not None:
+        errors = list(profile_checks(profile))
+    if errors or profile is None:
+        raise ProfileError(located(errors, doc, source))
+    return profile
+
+
+def located(
+    errors: list[tuple[PathKey, str]], doc: Document | None, source: str, prefix: PathKey = ()
+) -> list[Problem]:
+    out = []
+    for path, message in errors:
+        full = (*prefix, *path)
+        if doc is not None:
+            out.append(doc.problem(full, message))
+        else:
+            out.append(Problem(format_path(full), message, source))
+    return out
+
+
+def source_name(profile: str | os.PathLike[str] | Mapping[str, Any] | Profile) -> str:
+    if isinstance(profile, Profile):
+        return "<profile>"
+    if isinstance(profile, Mapping):
+        return "<mapping>"
+    return str(profile)
+
+
+def read_profile(source: str | os.PathLike[str] | Mapping[str, Any] | Profile) -> Profile:
+    if isinstance(source, Profile):
+        return source
+    if isinstance(source, Mapping):
+        too_big = limit_problems(source, "<mapping>")
+        if too_big:
+            raise ProfileError(too_big)
+        return _structure_profile(dict(source), None, "<mapping>")
+    if not isinstance(source, str | os.PathLike):
+        raise ProfileError(
+            [
+                Problem(
+                    "$", f"expected a Profile, a mapping or a path, found {type(source).__name__}"
+                )
+            ]
+        )
+    path = Path(source)
+    if path.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise ProfileError([Problem("$", "expected a .yaml, .yml or .json file", str(path))])
+    doc, problems = read(path)
+    if doc is None:
+        raise ProfileError(problems)
+    return _structure_profile(doc.data, doc, str(path))

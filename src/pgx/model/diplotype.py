@@ -1,0 +1,59 @@
+"""Diplotype notation (``*36+*10/*4x2``): a pure parser shared by loading, inputs and engine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+
+from attrs import frozen
+
+__all__ = ["AT_LEAST_3", "UNKNOWN_COPIES", "Haplotype", "allele_names", "parse_diplotype"]
+
+_TANDEM = re.compile(r"\+(?=\*)")
+_COPIES = re.compile(r"^(?P<name>.+?)x(?P<n>\d+|N|≥3|>=3)$")
+#: Copy number of ``xN`` (unknown) and of ``x≥3`` (three or more, as CPIC bins it).
+UNKNOWN_COPIES, AT_LEAST_3 = -1, -3
+
+
+@frozen
+class Haplotype:
+    """One chromosome's alleles: tandem parts with copy numbers (-1: ``xN``, -3: ``x≥3``)."""
+
+    parts: tuple[tuple[str, int], ...]
+
+
+def parse_diplotype(text: str, known: Collection[str] = ()) -> tuple[Haplotype, Haplotype] | None:
+    """Split ``*36+*10/*4x2`` into two haplotypes; ``None`` if it is not a diplotype.
+
+    A haplotype whose whole text is a ``known`` allele name (CPIC names some, such as
+    UGT1A1 ``*80+*28``) is kept whole rather than split into tandem parts.
+    """
+    halves = text.strip().split("/")
+    if len(halves) != 2 or not all(h.strip() for h in halves):
+        return None
+    out: list[Haplotype] = []
+    for half in halves:
+        if half.strip() in known:
+            out.append(Haplotype(((half.strip(), 1),)))
+            continue
+        parts: list[tuple[str, int]] = []
+        for part in _TANDEM.split(half.strip()):
+            match = _COPIES.match(part)
+            if match and match["name"].startswith("*"):
+                n = match["n"]
+                copies = {"N": UNKNOWN_COPIES, "≥3": AT_LEAST_3, ">=3": AT_LEAST_3}.get(n)
+                if copies is None and int(n) == 0:
+                    return None  # "x0" is no notation of CPIC's (a deletion is *5)
+                parts.append((match["name"], int(n) if copies is None else copies))
+            else:
+                parts.append((part, 1))
+        out.append(Haplotype(tuple(parts)))
+    return out[0], out[1]
+
+
+def allele_names(text: str) -> tuple[str, ...] | None:
+    """Every allele named in a diplotype (tandem parts included, copies dropped)."""
+    parsed = parse_diplotype(text)
+    if parsed is None:
+        return None
+    return tuple(name for hap in parsed for name, _ in hap.parts)

@@ -1,0 +1,13 @@
+"""Rendering reports and explanations for people and for other systems.
+
+Renderers read the model (and may use the engine); they never read input files and never
+change a report. JSON is the report's own serialisation (``pgx.io.report_to_dict``).
+"""
+
+from __future__ import annotations
+
+from pgx.render._cds_hooks import cards
+from pgx.render._markdown import render as markdown
+from pgx.render._markdown import render_explanation as explanation_markdown
+
+__all__ = ["cards", "explanation_markdown", "markdown"]
