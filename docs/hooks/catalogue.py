@@ -15,8 +15,8 @@ from typing import Any
 from mkdocs.structure.files import File, Files
 
 import pgx
-from pgx._engine import describe
-from pgx._load import bundled_rules_path
+from pgx.io import bundled_rules_path
+from pgx.model._words import describe
 
 PAGE = "rule-catalogue.md"
 

@@ -13,8 +13,8 @@ from typing import Any
 from mkdocs.structure.files import File, Files
 
 import pgx
-from pgx._engine import leaves_of
-from pgx._lint import coverage
+from pgx.engine import coverage
+from pgx.model._words import leaves_of
 
 PAGE = "coverage.md"
 
