@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from typing import TypeAlias
 
 from pgx.engine._clinical import CLINICAL
-from pgx.engine._facts import Facts, Observed
+from pgx.engine._facts import Facts, LeafMeta, Observed
 from pgx.engine._germline import GERMLINE, genotype_key
 from pgx.engine._tumor import TUMOR
 from pgx.model import ruleset as rs
-from pgx.model._words import describe, describe_leaf, leaf_path, leaves_of
+from pgx.model._words import describe, leaves_of
 from pgx.model.logic import Truth, all_of, any_of, not_
 from pgx.model.profile import Profile
 
@@ -66,18 +66,6 @@ def _has_not(cond: rs.Condition) -> bool:
     return False
 
 
-class _LeafMeta:
-    """A distinct leaf with what is fixed at compile time: evaluator, path, words."""
-
-    __slots__ = ("description", "fn", "leaf", "path")
-
-    def __init__(self, leaf: rs.Leaf) -> None:
-        self.leaf = leaf
-        self.fn = _PREDICATES[type(leaf)]
-        self.path = leaf_path(leaf)
-        self.description = describe_leaf(leaf)
-
-
 def _compile(cond: rs.Condition, index_of: Callable[[rs.Leaf], int]) -> Predicate:
     if isinstance(cond, rs.AllOf):
         parts = tuple(_compile(p, index_of) for p in cond.parts)
@@ -124,7 +112,7 @@ class CompiledRuleSet:
 
     def __init__(self, ruleset: rs.RuleSet) -> None:
         self.ruleset = ruleset
-        self.leaf_meta: list[_LeafMeta] = []
+        self.leaf_meta: list[LeafMeta] = []
         self.index_of_object: dict[int, int] = {}  # id(leaf object) -> leaf index
         by_value: dict[rs.Leaf, int] = {}
 
@@ -132,7 +120,7 @@ class CompiledRuleSet:
             index = by_value.get(leaf)
             if index is None:
                 index = by_value[leaf] = len(self.leaf_meta)
-                self.leaf_meta.append(_LeafMeta(leaf))
+                self.leaf_meta.append(LeafMeta(leaf, _PREDICATES[type(leaf)]))
             self.index_of_object[id(leaf)] = index
             return index
 

@@ -2,23 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, TypeAlias
+from collections.abc import Callable, Mapping
+from typing import Protocol, TypeAlias
 
 from attrs import evolve
 
 from pgx.engine._phenotype import call_phenotype
+from pgx.model import condition as rs
+from pgx.model._words import describe_leaf, leaf_path
 from pgx.model.knowledge import Knowledge
 from pgx.model.logic import Truth
 from pgx.model.profile import GeneResult, Profile, SomaticVariant
 from pgx.model.report import GenePhenotype, TraceEntry
 
-if TYPE_CHECKING:  # annotations only: the compiled ruleset builds the facts
-    from pgx.engine._compile import CompiledRuleSet
-
-__all__ = ["Facts", "Observed", "bounds", "germline_result"]
+__all__ = ["CompiledIndex", "Facts", "LeafMeta", "Observed", "bounds", "germline_result"]
 
 Observed: TypeAlias = tuple[Truth, str]
+
+
+class LeafMeta:
+    """A distinct leaf with what is fixed at compile time: predicate, path, words."""
+
+    __slots__ = ("description", "fn", "leaf", "path")
+
+    def __init__(self, leaf: rs.Leaf, fn: Callable[[Facts, object], Observed]) -> None:
+        self.leaf = leaf
+        self.fn = fn
+        self.path = leaf_path(leaf)
+        self.description = describe_leaf(leaf)
+
+
+class CompiledIndex(Protocol):
+    """What evaluation reads from the compiled ruleset (`CompiledRuleSet` is one)."""
+
+    leaf_meta: list[LeafMeta]
+    index_of_object: dict[int, int]
+    rule_leaves: dict[str, tuple[int, ...]]
+    single_leaf: frozenset[str]
+    rsid_letters: dict[str, frozenset[str]]
+    gene_by_upper: dict[str, str]
 
 
 class Facts:
@@ -29,7 +51,7 @@ class Facts:
         profile: Profile,
         knowledge: Knowledge,
         cache: dict[object, object],
-        compiled: CompiledRuleSet,
+        compiled: CompiledIndex,
     ) -> None:
         self.knowledge = knowledge
         self.compiled = compiled
