@@ -250,6 +250,7 @@ def test_hba1c_ifcc_units_convert() -> None:
     low_labs = {
         "HbA1c": {"value": 36, "unit": "mmol/mol"},
         "fasting_glucose": {"value": 90, "unit": "mg/dL"},
+        "BMI": {"value": 24, "unit": "kg/m2"},  # the caution also reads obesity
     }
     low = {"tumor": tumor, "clinical": {**clinical, "labs": low_labs}}
     assert rules.compiled.outcome(_p(high), rule_id).outcome == "fires"
