@@ -1,0 +1,148 @@
+"""FHIR R4 (Genomics Reporting IG STU3) in and out.
+
+```python
+import json
+from pgx import evaluate
+from pgx.fhir import profile_from_bundle, to_fhir
+
+bundle = json.load(open("examples/fhir/cyp2c19-clopidogrel.json"))
+profile = profile_from_bundle(bundle)     # genotypes, phenotypes, variants, meds, conditions
+report = evaluate(profile, drugs=["clopidogrel"], now="2026-01-01T00:00:00Z")
+out = to_fhir(report)                     # DiagnosticReport + Observations + Provenance
+```
+
+Reading: genotype (LOINC 84413-4), haplotype (84414-2), variant (69548-6) and
+therapeutic-implication Observations, MedicationStatement / MedicationRequest (status
+``active``) and Condition (active, not refuted). Only final, amended or corrected results are
+facts. Anything pgx cannot map becomes a warning on the profile naming the resource
+(``Observation/abc: ...``); nothing is dropped silently and nothing absent is taken as normal.
+
+Writing needs no extra library; `validate` checks a bundle against the FHIR R4 (R4B) models of
+``fhir.resources`` (install ``pgx[fhir]``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pgx._fhir_in import bundle_resources, profile_from_resources
+from pgx._fhir_out import RULE_SYSTEM, citation_url, report_bundle
+from pgx.errors import InputError, Problem, ProfileError
+from pgx.profile import Profile
+from pgx.report import Report
+from pgx.ruleset import RuleSet
+
+__all__ = [
+    "MAX_BUNDLE_BYTES",
+    "RULE_SYSTEM",
+    "citation_url",
+    "profile_from_bundle",
+    "read_bundle",
+    "to_fhir",
+    "validate",
+]
+
+MAX_BUNDLE_BYTES = 20_000_000
+"""The largest FHIR JSON file `read_bundle` reads (a genomic report bundle is far smaller)."""
+
+
+def _ruleset(ruleset: RuleSet | None) -> RuleSet:
+    from pgx._load import default_ruleset  # noqa: PLC0415 - avoids an import cycle
+
+    return ruleset if ruleset is not None else default_ruleset()
+
+
+def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a FHIR JSON file.
+
+    Raises:
+        ProfileError: the file is too large, not UTF-8 JSON, or not a JSON object.
+    """
+    source = str(path)
+    file = Path(path)
+    if file.stat().st_size > MAX_BUNDLE_BYTES:
+        raise ProfileError([Problem("$", f"file larger than {MAX_BUNDLE_BYTES} bytes", source)])
+    try:
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise ProfileError([Problem("$", f"not valid JSON: {exc}", source, line)]) from None
+    if not isinstance(data, dict):
+        raise ProfileError([Problem("$", "expected a FHIR Bundle (a JSON object)", source)])
+    return data
+
+
+def profile_from_bundle(
+    bundle: Mapping[str, Any] | str | os.PathLike[str],
+    *,
+    ruleset: RuleSet | None = None,
+    patient: str | None = None,
+) -> Profile:
+    """A profile from a FHIR R4 Bundle (or a JSON file of one).
+
+    Args:
+        bundle: A Bundle as parsed JSON (or a single resource), or the path of a JSON file.
+        ruleset: Whose knowledge (genes, drugs and their RxNorm codes, phenotype terms) reads
+            the bundle; the bundled rules by default.
+        patient: The patient id every resource must be about; without it the bundle must be
+            about one patient.
+
+    Returns:
+        The profile; ``profile.warnings`` names every resource that was not used and why.
+
+    Raises:
+        ProfileError: the bundle is malformed or mixes patients (each problem with its JSON
+            path).
+    """
+    source = "<fhir bundle>"
+    if isinstance(bundle, str | os.PathLike):
+        source = str(bundle)
+        bundle = read_bundle(bundle)
+    resources = bundle_resources(bundle, source)
+    knowledge = _ruleset(ruleset).knowledge
+    return profile_from_resources(resources, knowledge, source=source, patient=patient)
+
+
+def to_fhir(report: Report, *, ruleset: RuleSet | None = None) -> dict[str, Any]:
+    """The report as a FHIR R4 Bundle (Genomics Reporting IG STU3 profiles).
+
+    A genomic-report DiagnosticReport (the Markdown report as its presented form), a genotype
+    Observation per gene called, a therapeutic-implication Observation per gene phenotype and
+    per finding (drugs by RxNorm code, evidence level, citations as related artifacts, the
+    rule id and version as an identifier in `RULE_SYSTEM`) and a Provenance (pgx version,
+    ruleset name, version and hash, input digest). Deterministic: ids are derived from the
+    report's content, times are its ``generated_at``.
+
+    Args:
+        report: The report.
+        ruleset: Whose knowledge gives gene (HGNC) and drug (RxNorm) codes; bundled by default.
+    """
+    return report_bundle(report, _ruleset(ruleset).knowledge)
+
+
+def validate(resource: Mapping[str, Any]) -> None:
+    """Check a FHIR R4 resource or Bundle against the ``fhir.resources`` R4B models.
+
+    Raises:
+        InputError: listing each problem with its path.
+        ImportError: ``fhir.resources`` is not installed (``pip install 'pgx[fhir]'``).
+    """
+    from fhir.resources.R4B import get_fhir_model_class  # noqa: PLC0415 - optional extra
+    from pydantic import ValidationError  # noqa: PLC0415
+
+    kind = resource.get("resourceType")
+    try:
+        model = get_fhir_model_class(str(kind))
+    except KeyError:
+        raise InputError([Problem("$.resourceType", f"unknown resource type {kind!r}")]) from None
+    try:
+        model.model_validate(dict(resource))
+    except ValidationError as exc:
+        raise InputError(
+            Problem("$." + ".".join(str(p) for p in err["loc"]), err["msg"], "<fhir>")
+            for err in exc.errors()
+        ) from None
