@@ -28,7 +28,7 @@ from pgx.knowledge import Knowledge
 from pgx.phenotype import parse_diplotype
 from pgx.profile import HLA_ALLELE, Profile
 
-__all__ = ["bundle_resources", "profile_from_resources"]
+__all__ = ["bundle_resources", "drug_lookups", "drugs_of", "profile_from_resources"]
 
 _RSID = re.compile(r"\b(rs\d+)\b")
 _GENOTYPE = re.compile(r"^([ACGTN-]+)\s*[/|]\s*([ACGTN-]+)$", re.IGNORECASE)
@@ -159,13 +159,8 @@ class _Reader:
     by_ref: dict[str, Json] = field(factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        self._hgnc = {g.hgnc_id: name for name, g in self.knowledge.genes.items()}
-        self._genes_lower = {name.lower(): name for name in self.knowledge.genes}
-        self._rxnorm = {d.rxnorm: name for name, d in self.knowledge.drugs.items() if d.rxnorm}
-        names = sorted(self.knowledge.drugs, key=len, reverse=True)
-        self._drug_words = re.compile(
-            r"(?<![a-z])(" + "|".join(re.escape(n) for n in names) + r")(?![a-z])"
-        )
+        self._hgnc, self._genes_lower = _gene_lookups(self.knowledge)
+        self._rxnorm, self._drug_words = drug_lookups(self.knowledge)
         for _, resource in self.resources:
             if "id" in resource:
                 self.by_ref[_ref(resource)] = resource
@@ -556,6 +551,44 @@ class _Reader:
             if usable_variants:
                 out.setdefault(gene, {})["variants"] = usable_variants
         return out
+
+
+_LOOKUPS: dict[tuple[int, str], tuple[Knowledge, Any]] = {}
+
+
+def _cached(knowledge: Knowledge, kind: str, build: Any) -> Any:
+    # knowledge tables are immutable and live as long as their ruleset: build lookups once
+    hit = _LOOKUPS.get((id(knowledge), kind))
+    if hit is None or hit[0] is not knowledge:  # a new object may reuse a freed id
+        if len(_LOOKUPS) > 64:
+            _LOOKUPS.clear()
+        hit = (knowledge, build(knowledge))
+        _LOOKUPS[(id(knowledge), kind)] = hit
+    return hit[1]
+
+
+def _build_genes(knowledge: Knowledge) -> tuple[dict[str, str], dict[str, str]]:
+    return (
+        {g.hgnc_id: name for name, g in knowledge.genes.items()},
+        {name.lower(): name for name in knowledge.genes},
+    )
+
+
+def _build_drugs(knowledge: Knowledge) -> tuple[dict[str, str], re.Pattern[str]]:
+    names = sorted(knowledge.drugs, key=len, reverse=True)
+    words = re.compile(r"(?<![a-z])(" + "|".join(re.escape(n) for n in names) + r")(?![a-z])")
+    return {d.rxnorm: name for name, d in knowledge.drugs.items() if d.rxnorm}, words
+
+
+def _gene_lookups(knowledge: Knowledge) -> tuple[dict[str, str], dict[str, str]]:
+    found: tuple[dict[str, str], dict[str, str]] = _cached(knowledge, "genes", _build_genes)
+    return found
+
+
+def drug_lookups(knowledge: Knowledge) -> tuple[dict[str, str], re.Pattern[str]]:
+    """``(RxNorm code -> drug, name pattern)`` for reading medication concepts (cached)."""
+    found: tuple[dict[str, str], re.Pattern[str]] = _cached(knowledge, "drugs", _build_drugs)
+    return found
 
 
 def drugs_of(concept: object, by_rxnorm: Mapping[str, str], words: re.Pattern[str]) -> list[str]:

@@ -3,6 +3,6 @@
 This module is the documented import path ``pgx.cds_hooks``.
 """
 
-from pgx.render._cds_hooks import cards
+from pgx.render._cds_hooks import RULE_EXTENSION, cards, service_cards
 
-__all__ = ["cards"]
+__all__ = ["RULE_EXTENSION", "cards", "service_cards"]

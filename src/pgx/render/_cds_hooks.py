@@ -11,11 +11,12 @@ gives the same cards (and feedback can name the card it is about).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from pgx.model.report import Finding, Indeterminate, Report
 
-__all__ = ["cards"]
+__all__ = ["RULE_EXTENSION", "cards", "service_cards"]
 
 _NAMESPACE = uuid.UUID("6f1d7f5e-2b7a-4c1e-9a55-70f3b1c2d4e8")
 _MAX_SUMMARY = 140
@@ -91,4 +92,196 @@ def cards(report: Report) -> dict[str, Any]:
     for item in report.indeterminate:
         groups.setdefault(item.missing, []).append(item)
     out += [_undecided_card(report, missing, group) for missing, group in sorted(groups.items())]
+    return {"cards": out}
+
+
+# ------------------------------------------------------------------ CDS Service responses
+#: Card extension key carrying the rule behind a card (CDS Hooks extensions are named objects).
+RULE_EXTENSION = "pgx.rule"
+_OVERRIDE_SYSTEM = "urn:pgx:override-reason"
+_OVERRIDE_REASONS = (
+    ("not-applicable", "Genomic result not applicable to this patient"),
+    ("benefit-outweighs-risk", "Benefit outweighs the risk"),
+    ("already-addressed", "Already addressed (dose or drug adjusted)"),
+)
+
+
+def _source_kind(citations: tuple[str, ...]) -> tuple[str, str | None]:
+    from pgx.render._fhir import citation_url  # noqa: PLC0415 - one place knows citation URLs
+
+    urls = [u for c in citations if (u := citation_url(c)) is not None]
+    for cite in citations:
+        kind, _, text = cite.partition(":")
+        if kind == "GUIDELINE":
+            return text, urls[0] if urls else None
+        if kind == "FDA":
+            return f"FDA label: {text}", urls[0] if urls else None
+    trial = next((c for c in citations if c.startswith("NCT:")), None)
+    if trial is not None:
+        return f"clinical trial {trial[4:]}", citation_url(trial)
+    return "published evidence", urls[0] if urls else None
+
+
+def _service_source(report: Report, finding: Finding) -> dict[str, Any]:
+    kind, url = _source_kind(finding.citations)
+    source = {"label": f"{kind}; pgx rule {finding.rule_id} v{finding.rule_version}"}
+    if url is not None:
+        source["url"] = url
+    return source
+
+
+def _links(finding: Finding) -> list[dict[str, str]]:
+    from pgx.render._fhir import citation_url  # noqa: PLC0415
+
+    return [
+        {"label": cite, "url": url, "type": "absolute"}
+        for cite in finding.citations
+        if (url := citation_url(cite)) is not None
+    ]
+
+
+def _suggestions(
+    report: Report,
+    finding: Finding,
+    orders: Mapping[str, str],
+    patient: str | None,
+    rxnorm: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    named = finding.regimen.any_of or finding.regimen.all_of if finding.regimen else None
+    alternatives = [d for d in named or () if d not in finding.drugs]
+    if finding.action not in ("use_alternative", "avoid") or not alternatives:
+        return []
+    out = []
+    for drug in alternatives:
+        concept: dict[str, Any] = {"text": drug}
+        if drug in rxnorm:
+            concept = {
+                "coding": [
+                    {
+                        "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                        "code": rxnorm[drug],
+                        "display": drug,
+                    }
+                ],
+                "text": drug,
+            }
+        resource: dict[str, Any] = {
+            "resourceType": "MedicationRequest",
+            "status": "draft",
+            "intent": "proposal",
+            "medicationCodeableConcept": concept,
+        }
+        if patient is not None:
+            resource["subject"] = {"reference": f"Patient/{patient}"}
+        actions: list[dict[str, Any]] = [
+            {"type": "create", "description": f"Order {drug}", "resource": resource}
+        ]
+        replaced_drugs = [d for d in finding.drugs if d in orders]
+        replaced = [orders[d] for d in replaced_drugs]
+        if replaced:
+            actions.insert(
+                0,
+                {
+                    "type": "delete",
+                    "description": f"Cancel the {', '.join(replaced_drugs)} order",
+                    "resourceId": replaced,
+                },
+            )
+        out.append(
+            {
+                "label": f"Use {drug} instead",
+                "uuid": _card_id(report, f"{finding.rule_id}:suggest:{drug}"),
+                "actions": actions,
+            }
+        )
+    return out
+
+
+def _one_undecided_card(report: Report) -> dict[str, Any]:
+    missing = sorted({m for i in report.indeterminate for m in i.missing})
+    drugs = sorted({d for i in report.indeterminate for d in i.drugs})
+    facts = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+    lines = [
+        f"{len(report.indeterminate)} rule(s) about {', '.join(drugs)} cannot be decided: "
+        f"pgx needs {facts or 'facts it could not read'}. Missing results are never assumed "
+        "normal.",
+        "",
+        *[
+            f"- `{i.rule_id}` v{i.rule_version} would fire if {i.would_fire_if}"
+            for i in report.indeterminate[:10]
+        ],
+    ]
+    if len(report.indeterminate) > 10:
+        lines.append(f"- and {len(report.indeterminate) - 10} more")
+    return {
+        "uuid": _card_id(report, "undecided"),
+        "summary": _short(f"Genomic result needed to decide {', '.join(drugs)}: {facts}"),
+        "indicator": "info",
+        "detail": "\n".join(lines),
+        "source": _source(report),
+        "extension": {
+            RULE_EXTENSION: [
+                {"id": i.rule_id, "version": i.rule_version} for i in report.indeterminate
+            ]
+        },
+    }
+
+
+def service_cards(
+    report: Report,
+    *,
+    orders: Mapping[str, str] | None = None,
+    patient: str | None = None,
+    rxnorm: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """A CDS Service response: one card per finding, at most one card for undecided rules.
+
+    Unlike [`cards`][pgx.cds_hooks.cards], which keeps every group of undecided rules for a
+    full review, this is what a clinician sees while ordering: each finding's card has the
+    indicator from its action, a ``source`` naming the guideline, label or trial with a link,
+    ``links`` to every citation, ``suggestions`` to order the alternative drug its regimen names
+    (replacing the order when ``orders`` maps the drug to its ``MedicationRequest/id``), the
+    rule id and version in the card's ``pgx.rule`` extension, and override reasons. Undecided
+    rules share one short ``info`` card saying which results would decide them.
+
+    Args:
+        report: The report, usually evaluated for the ordered drugs only.
+        orders: Drug name to the draft order (``MedicationRequest/id``) it came from.
+        patient: The patient id, for the subject of suggested orders.
+        rxnorm: Drug name to RxNorm code, for suggested orders.
+    """
+    out: list[dict[str, Any]] = []
+    for f in report.findings:
+        card: dict[str, Any] = {
+            "uuid": _card_id(report, f.rule_id),
+            "summary": _short(f.summary),
+            "indicator": f.indicator,
+            "detail": _finding_detail(f),
+            "source": _service_source(report, f),
+            "extension": {
+                RULE_EXTENSION: {
+                    "id": f.rule_id,
+                    "version": f.rule_version,
+                    "action": f.action,
+                    "evidence": f.evidence.level,
+                    "ruleset": f"{report.ruleset.name} {report.ruleset.version}",
+                    "ruleset_sha256": report.ruleset.sha256,
+                    "pgx": report.pgx_version,
+                }
+            },
+            "overrideReasons": [
+                {"system": _OVERRIDE_SYSTEM, "code": code, "display": display}
+                for code, display in _OVERRIDE_REASONS
+            ],
+        }
+        suggestions = _suggestions(report, f, orders or {}, patient, rxnorm or {})
+        if suggestions:
+            card["suggestions"] = suggestions
+            card["selectionBehavior"] = "at-most-one"
+        links = _links(f)
+        if links:
+            card["links"] = links
+        out.append(card)
+    if report.indeterminate:
+        out.append(_one_undecided_card(report))
     return {"cards": out}
