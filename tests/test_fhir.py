@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pgx import ProfileError, evaluate
+from pgx import InputError, ProfileError, evaluate, load_profile
+from pgx.cli import main
 from pgx.fhir import RULE_SYSTEM, profile_from_bundle, to_fhir, validate
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "fhir"
@@ -336,7 +337,7 @@ def test_output_validates_against_fhir_r4_models(report_bundle: dict[str, Any]) 
 
 def test_invalid_fhir_is_reported_with_its_path() -> None:
     pytest.importorskip("fhir.resources")
-    with pytest.raises(ProfileError.__mro__[1], match=r"entry\.0\.resource\.status"):
+    with pytest.raises(InputError, match=r"entry\.0\.resource\.status"):
         validate(_bundle({"resourceType": "Observation", "code": {"text": "x"}}))
 
 
@@ -405,3 +406,25 @@ def test_round_trip_bundle_profile_report_bundle() -> None:
     ]
     # pgx's own findings are not read back as facts, and say so
     assert all("findings are derived again" in w for w in again.warnings if "pgx finding" in w)
+
+
+def test_report_to_fhir_and_load_profile_fhir() -> None:
+    profile = load_profile(fhir=EXAMPLES / "pgx-genotypes.json")
+    assert profile == profile_from_bundle(EXAMPLES / "pgx-genotypes.json")
+    report = evaluate(profile, now=NOW)
+    assert report.to_fhir() == to_fhir(report)
+    with pytest.raises(ProfileError, match="not both"):
+        load_profile("examples/profiles/crc-igf1r.yaml", fhir=EXAMPLES / "pgx-genotypes.json")
+
+
+def test_cli_reads_fhir_and_writes_fhir(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    args = ["evaluate", "--fhir", str(EXAMPLES / "pgx-genotypes.json"), "--drug", "clopidogrel"]
+    assert main([*args, "--format", "fhir", "--now", NOW]) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    assert bundle["resourceType"] == "Bundle"
+    rules = [i["value"] for e in bundle["entry"] for i in e["resource"].get("identifier", [])]
+    assert rules == ["cpic-cyp2c19-clopidogrel-poor|1.0.0"]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"resourceType": "Bundle", "entry": {}}')
+    assert main(["evaluate", "--fhir", str(bad)]) == 2
+    assert "$.entry: expected a list of entries" in capsys.readouterr().err

@@ -414,3 +414,12 @@ def test_auth_off_accepts_unsigned_calls(client: httpx.Client) -> None:
 def test_issuers_need_the_service_url(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="service URL"):
         create_app(default_ruleset(), ServiceConfig(issuers={ISSUER: str(tmp_path / "x.json")}))
+
+
+def test_serve_command_checks_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    from pgx.cli import main
+
+    assert main(["serve", "--issuer", "no-equals-sign"]) == 2
+    assert "expected ISSUER=JWKS" in capsys.readouterr().err
+    assert main(["serve", "--issuer", f"{ISSUER}=/nonexistent.json"]) == 2
+    assert "JWT issuers need the service URL" in capsys.readouterr().err

@@ -56,6 +56,9 @@ _ports.install("report_to_dict", io.report_to_dict)
 _ports.install("report_from_dict", io.report_from_dict)
 _ports.install("report_markdown", render.markdown)
 _ports.install("explanation_markdown", render.explanation_markdown)
+_ports.install(
+    "report_fhir", lambda report: render.fhir_bundle(report, default_ruleset().knowledge)
+)
 _ports.install("compile", engine.CompiledRuleSet)
 
 PROFILE_FORMAT_VERSION = 1

@@ -23,18 +23,17 @@ Writing needs no extra library; `validate` checks a bundle against the FHIR R4 (
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-from pgx._fhir_in import bundle_resources, profile_from_resources
-from pgx._fhir_out import RULE_SYSTEM, citation_url, report_bundle
-from pgx.errors import InputError, Problem, ProfileError
-from pgx.profile import Profile
-from pgx.report import Report
-from pgx.ruleset import RuleSet
+from pgx.errors import InputError, Problem
+from pgx.inputs._fhir import MAX_BUNDLE_BYTES, bundle_resources, profile_from_resources, read_bundle
+from pgx.io import default_ruleset
+from pgx.model.profile import Profile
+from pgx.model.report import Report
+from pgx.model.ruleset import RuleSet
+from pgx.render._fhir import RULE_SYSTEM, citation_url, report_bundle
 
 __all__ = [
     "MAX_BUNDLE_BYTES",
@@ -46,34 +45,9 @@ __all__ = [
     "validate",
 ]
 
-MAX_BUNDLE_BYTES = 20_000_000
-"""The largest FHIR JSON file `read_bundle` reads (a genomic report bundle is far smaller)."""
-
 
 def _ruleset(ruleset: RuleSet | None) -> RuleSet:
-    from pgx._load import default_ruleset  # noqa: PLC0415 - avoids an import cycle
-
     return ruleset if ruleset is not None else default_ruleset()
-
-
-def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Read a FHIR JSON file.
-
-    Raises:
-        ProfileError: the file is too large, not UTF-8 JSON, or not a JSON object.
-    """
-    source = str(path)
-    file = Path(path)
-    if file.stat().st_size > MAX_BUNDLE_BYTES:
-        raise ProfileError([Problem("$", f"file larger than {MAX_BUNDLE_BYTES} bytes", source)])
-    try:
-        data = json.loads(file.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        line = getattr(exc, "lineno", None)
-        raise ProfileError([Problem("$", f"not valid JSON: {exc}", source, line)]) from None
-    if not isinstance(data, dict):
-        raise ProfileError([Problem("$", "expected a FHIR Bundle (a JSON object)", source)])
-    return data
 
 
 def profile_from_bundle(

@@ -27,10 +27,13 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         expression_assay=args.expression_assay,
         assume_reference=args.assume_reference,
         ruleset=ruleset,
+        fhir=args.fhir,
     )
     report = evaluate(profile, ruleset, drugs=args.drug or None, now=args.now)
     if args.format == "json":
         sys.stdout.write(report.to_json())
+    elif args.format == "fhir":
+        sys.stdout.write(json.dumps(report.to_fhir(), sort_keys=True, indent=2) + "\n")
     elif args.format == "cds-hooks":
         sys.stdout.write(json.dumps(cards(report), sort_keys=True, indent=2) + "\n")
     else:
@@ -44,6 +47,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     ev.add_argument("profile", nargs="?", help="profile file (.yaml, .yml, .json)")
     ev.add_argument("--rules", help="rule file or directory (default: bundled rules)")
     inputs = ev.add_argument_group("pipeline inputs (merged with the profile)")
+    inputs.add_argument(
+        "--fhir",
+        help="FHIR R4 Bundle (JSON) of genomic Observations, medications and conditions, "
+        "read instead of a profile file",
+    )
     inputs.add_argument("--vcf", help="germline VCF on GRCh38, plain or bgzipped")
     inputs.add_argument("--sample", help="the sample to read from a multi-sample VCF")
     inputs.add_argument(
@@ -68,6 +76,8 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         help="the assay of a two-column expression table without it in the header",
     )
     ev.add_argument("--drug", action="append", help="only rules about this drug (repeatable)")
-    ev.add_argument("--format", choices=("markdown", "json", "cds-hooks"), default="markdown")
+    ev.add_argument(
+        "--format", choices=("markdown", "json", "cds-hooks", "fhir"), default="markdown"
+    )
     ev.add_argument("--now", help="report time, ISO-8601 (for reproducible output)")
     ev.set_defaults(func=_run_evaluate)

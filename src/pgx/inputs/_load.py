@@ -8,6 +8,7 @@ from typing import Any
 
 from pgx.errors import Problem, ProfileError
 from pgx.inputs._expression import read_expression_checked
+from pgx.inputs._fhir import profile_from_file
 from pgx.inputs._maf import read_maf_tumor
 from pgx.inputs._merge import call_vcf, merge_inputs
 from pgx.inputs._outside import read_outside_calls_checked
@@ -33,6 +34,7 @@ def load_profile(
     expression_assay: str | None = None,
     assume_reference: bool = False,
     ruleset: rs.RuleSet | None = None,
+    fhir: str | os.PathLike[str] | None = None,
 ) -> Profile:
     """Load a patient profile, merged with pipeline inputs when given.
 
@@ -57,12 +59,22 @@ def load_profile(
             the report records its use).
         ruleset: Whose knowledge (gene table, allele definitions, phenotype tables) reads
             the inputs; the bundled rules by default.
+        fhir: A FHIR R4 Bundle (JSON) of Genomics Reporting IG Observations, medications
+            and conditions, read instead of a profile file (see `pgx.fhir.profile_from_bundle`;
+            CLI ``--fhir``).
 
     Raises:
         ProfileError: listing every problem (unknown keys, wrong types, bad values, bad
             input files, facts that two sources give differently), each with its file,
             line and field path.
     """
+    if fhir is not None:
+        if profile is not None:
+            raise ProfileError(
+                [Problem("$", "give a profile or a FHIR bundle (fhir=), not both", str(fhir))]
+            )
+        knowledge = (ruleset if ruleset is not None else default_ruleset()).knowledge
+        profile = profile_from_file(fhir, knowledge)
     inputs = (vcf, outside_calls, somatic, expression, panel)
     base = None if profile is None else read_profile(profile)
     if all(i is None for i in inputs):

@@ -16,13 +16,19 @@ from typing import Any, Literal
 __all__ = ["Operation", "call", "install"]
 
 Operation = Literal[
-    "report_to_dict", "report_from_dict", "report_markdown", "explanation_markdown", "compile"
+    "report_to_dict",
+    "report_from_dict",
+    "report_markdown",
+    "report_fhir",
+    "explanation_markdown",
+    "compile",
 ]
 
 _OWNER: dict[Operation, str] = {
     "report_to_dict": "pgx.io",
     "report_from_dict": "pgx.io",
     "report_markdown": "pgx.render",
+    "report_fhir": "pgx.render",
     "explanation_markdown": "pgx.render",
     "compile": "pgx.engine",
 }

@@ -199,6 +199,11 @@ class Report:
         text: str = _ports.call("report_markdown", self)
         return text
 
+    def to_fhir(self) -> dict[str, Any]:
+        """The report as a FHIR R4 Bundle (Genomics Reporting IG STU3); see `pgx.fhir.to_fhir`."""
+        bundle: dict[str, Any] = _ports.call("report_fhir", self)
+        return bundle
+
     def finding(self, rule_id: str) -> Finding | None:
         """The finding of a rule, if it fired."""
         return next((f for f in self.findings if f.rule_id == rule_id), None)

@@ -6,8 +6,9 @@ change a report. JSON is the report's own serialisation (``pgx.io.report_to_dict
 
 from __future__ import annotations
 
-from pgx.render._cds_hooks import cards
+from pgx.render._cds_hooks import cards, service_cards
+from pgx.render._fhir import report_bundle as fhir_bundle
 from pgx.render._markdown import render as markdown
 from pgx.render._markdown import render_explanation as explanation_markdown
 
-__all__ = ["cards", "explanation_markdown", "markdown"]
+__all__ = ["cards", "explanation_markdown", "fhir_bundle", "markdown", "service_cards"]

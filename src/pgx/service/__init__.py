@@ -8,7 +8,7 @@ Needs the ``server`` extra: ``pip install 'pgx[server]'``.
 
 from __future__ import annotations
 
-from pgx.ruleset import RuleSet
+from pgx.model.ruleset import RuleSet
 from pgx.service._app import ServiceConfig, create_app
 from pgx.service._hooks import PREFETCH, SERVICES, Service
 

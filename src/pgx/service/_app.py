@@ -18,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from pgx.ruleset import RuleSet
+from pgx.io import default_ruleset
+from pgx.model.ruleset import RuleSet
 from pgx.service._auth import Verifier
 from pgx.service._hooks import RequestError, discovery, handle, service
 
@@ -188,11 +189,11 @@ def create_app(ruleset: RuleSet | None = None, config: ServiceConfig | None = No
     Raises:
         ValueError: JWT issuers are configured without the service URL.
     """
-    from pgx import __version__, default_ruleset  # noqa: PLC0415 - avoids an import cycle
+    from importlib.metadata import version  # noqa: PLC0415
 
     rules = ruleset if ruleset is not None else default_ruleset()
     rules.compiled  # noqa: B018 - compile once at start-up, not on the first order
-    app = _App(rules, config if config is not None else ServiceConfig(), str(__version__))
+    app = _App(rules, config if config is not None else ServiceConfig(), version("pgx"))
     routes = [
         Route("/cds-services", app.discover, methods=["GET"]),
         Route("/cds-services/{service_id}", app.call, methods=["POST"]),

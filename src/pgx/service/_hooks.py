@@ -14,10 +14,19 @@ from typing import Any
 
 from attrs import frozen
 
-from pgx import _fhir_codes as c
-from pgx._fhir_in import Json, bundle_resources, drug_lookups, drugs_of, profile_from_resources
+from pgx.engine import evaluate_profile
 from pgx.errors import InputError, PgxError
-from pgx.ruleset import RuleSet
+from pgx.inputs._fhir import (
+    Json,
+    bundle_resources,
+    drug_lookups,
+    drugs_of,
+    profile_from_resources,
+)
+from pgx.io import profile_sha256
+from pgx.model import _fhir_codes as c
+from pgx.model.ruleset import RuleSet
+from pgx.render._cds_hooks import service_cards
 
 __all__ = ["SERVICES", "RequestError", "Service", "discovery", "handle"]
 
@@ -200,9 +209,6 @@ def handle(
     Raises:
         RequestError: 404 unknown service, 400 malformed request, 412 prefetch missing.
     """
-    from pgx._engine import evaluate_profile  # noqa: PLC0415 - keeps discovery light
-    from pgx.cds_hooks import service_cards  # noqa: PLC0415
-
     svc = service(service_id)
     request = _object(body, "request")
     hook = _string(request, "hook", "request")
@@ -234,7 +240,14 @@ def handle(
     if not drugs:
         return {"cards": []}, log | {"cards": 0}
     when = (now or datetime.now(UTC)).replace(microsecond=0)
-    report = evaluate_profile(profile, ruleset, drugs=drugs, now=when, version=version)
+    report = evaluate_profile(
+        profile,
+        ruleset,
+        drugs=drugs,
+        now=when,
+        version=version,
+        input_sha256=profile_sha256(profile),
+    )
     by_rxnorm, _ = drug_lookups(ruleset.knowledge)
     rxnorm = {drug: code for code, drug in by_rxnorm.items()}
     response = service_cards(report, orders=orders, patient=patient, rxnorm=rxnorm)

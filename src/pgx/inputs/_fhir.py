@@ -16,19 +16,31 @@ Safety rules this module keeps:
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from attrs import define, field
 
-from pgx import _fhir_codes as c
 from pgx.errors import Problem, ProfileError
-from pgx.knowledge import Knowledge
-from pgx.phenotype import parse_diplotype
-from pgx.profile import HLA_ALLELE, Profile
+from pgx.io import read_profile
+from pgx.model import _fhir_codes as c
+from pgx.model.diplotype import parse_diplotype
+from pgx.model.knowledge import Knowledge
+from pgx.model.profile import HLA_ALLELE, Profile
 
-__all__ = ["bundle_resources", "drug_lookups", "drugs_of", "profile_from_resources"]
+__all__ = [
+    "MAX_BUNDLE_BYTES",
+    "bundle_resources",
+    "drug_lookups",
+    "drugs_of",
+    "profile_from_file",
+    "profile_from_resources",
+    "read_bundle",
+]
 
 _RSID = re.compile(r"\b(rs\d+)\b")
 _GENOTYPE = re.compile(r"^([ACGTN-]+)\s*[/|]\s*([ACGTN-]+)$", re.IGNORECASE)
@@ -37,6 +49,29 @@ _CONDITION_ACTIVE = frozenset({"active", "recurrence", "relapse"})
 _CONDITION_UNCONFIRMED = frozenset({"refuted", "entered-in-error", "provisional", "differential"})
 
 Json = Mapping[str, Any]
+
+MAX_BUNDLE_BYTES = 20_000_000
+"""The largest FHIR JSON file `read_bundle` reads (a genomic report bundle is far smaller)."""
+
+
+def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a FHIR JSON file.
+
+    Raises:
+        ProfileError: the file is too large, not UTF-8 JSON, or not a JSON object.
+    """
+    source = str(path)
+    file = Path(path)
+    if file.stat().st_size > MAX_BUNDLE_BYTES:
+        raise ProfileError([Problem("$", f"file larger than {MAX_BUNDLE_BYTES} bytes", source)])
+    try:
+        data = json.loads(file.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        line = getattr(exc, "lineno", None)
+        raise ProfileError([Problem("$", f"not valid JSON: {exc}", source, line)]) from None
+    if not isinstance(data, dict):
+        raise ProfileError([Problem("$", "expected a FHIR Bundle (a JSON object)", source)])
+    return data
 
 
 def bundle_resources(bundle: object, source: str) -> list[tuple[str, Json]]:
@@ -659,8 +694,6 @@ def profile_from_resources(
     ``medications_known`` says the resources are the patient's complete current medication
     list (e.g. a CDS Hooks prefetch search), so no medication resource means "none".
     """
-    from pgx._load import load_profile  # noqa: PLC0415 - the loader imports much of pgx
-
     patients = sorted(set(_iter_patients(resources)))
     subject = _check_subjects(resources, patient, source)
     reader = _Reader(knowledge, list(resources))
@@ -693,8 +726,15 @@ def profile_from_resources(
     if reader.warnings:
         data["warnings"] = reader.warnings
     try:
-        return load_profile(data)
+        return read_profile(data)
     except ProfileError as exc:  # say which input it came from
         raise ProfileError(
             Problem(p.path, p.message + " (read from FHIR)", source) for p in exc.problems
         ) from None
+
+
+def profile_from_file(path: str | os.PathLike[str], knowledge: Knowledge) -> Profile:
+    """A profile from a FHIR JSON file (``load_profile(fhir=...)``, ``pgx evaluate --fhir``)."""
+    return profile_from_resources(
+        bundle_resources(read_bundle(path), str(path)), knowledge, source=str(path)
+    )

@@ -15,9 +15,10 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from pgx import _fhir_codes as c
-from pgx.knowledge import Knowledge
-from pgx.report import Finding, GenePhenotype, Report
+from pgx.model import _fhir_codes as c
+from pgx.model.knowledge import Knowledge
+from pgx.model.report import Finding, GenePhenotype, Report
+from pgx.render._markdown import render as markdown
 
 __all__ = ["citation_url", "report_bundle"]
 
@@ -243,7 +244,7 @@ def report_bundle(report: Report, knowledge: Knowledge) -> dict[str, Any]:
         if pheno is not None:
             results.append(pheno)
     results += [b.finding(f, genotypes) for f in report.findings]
-    markdown = report.to_markdown().encode()
+    text = markdown(report).encode()
     diagnostic: dict[str, Any] = {
         "resourceType": "DiagnosticReport",
         "meta": {"profile": [c.PROFILE_GENOMIC_REPORT]},
@@ -261,7 +262,7 @@ def report_bundle(report: Report, knowledge: Knowledge) -> dict[str, Any]:
         "presentedForm": [
             {
                 "contentType": "text/markdown",
-                "data": base64.b64encode(markdown).decode(),
+                "data": base64.b64encode(text).decode(),
                 "title": "pgx report",
             }
         ],
