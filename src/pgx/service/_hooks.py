@@ -16,13 +16,8 @@ from attrs import frozen
 
 from pgx.engine import evaluate_profile
 from pgx.errors import InputError, PgxError
-from pgx.inputs._fhir import (
-    Json,
-    bundle_resources,
-    drug_lookups,
-    drugs_of,
-    profile_from_resources,
-)
+from pgx.inputs._fhir import profile_from_resources
+from pgx.inputs._fhir_json import Json, bundle_resources, drug_lookups, drugs_of
 from pgx.io import profile_sha256
 from pgx.model import _fhir_codes as c
 from pgx.model.ruleset import RuleSet
