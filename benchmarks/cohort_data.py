@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from pgx.ruleset import RuleSet
+from pgx.model.ruleset import RuleSet
 
 HLA = {
     "HLA-A": ["*31:01", "*02:01", "*01:01", "*24:02"],
@@ -41,7 +41,7 @@ def _diplotypes(rng: np.random.Generator, alleles: list[str], n: int) -> np.ndar
     out = names[low] + "/" + names[high]
     out[rng.random(n) < 0.01] = "*1/*999"  # an allele pgx does not know
     out[rng.random(n) < 0.02] = None  # not tested
-    return out
+    return np.asarray(out, dtype=object)
 
 
 def cohort(ruleset: RuleSet, n: int, seed: int = 7, oncology: float = 0.25) -> pa.Table:
@@ -59,8 +59,10 @@ def cohort(ruleset: RuleSet, n: int, seed: int = 7, oncology: float = 0.25) -> p
     columns["germline.VKORC1.variants.rs9923231"] = pa.array(genotypes, pa.string())
     onco = rng.random(n) < oncology
     cancer = np.array(CANCERS, dtype=object)[rng.integers(0, len(CANCERS), size=n)]
-    columns["tumor.cancer_type.code"] = pa.array(np.where(onco, cancer, None), pa.string())
-    variants = []
+    columns["tumor.cancer_type.code"] = pa.array(
+        [c if o else None for c, o in zip(cancer, onco, strict=True)], pa.string()
+    )
+    variants: list[list[dict[str, str]] | None] = []
     for i in range(n):
         if not onco[i]:
             variants.append(None)
@@ -71,9 +73,10 @@ def cohort(ruleset: RuleSet, n: int, seed: int = 7, oncology: float = 0.25) -> p
         variants, pa.list_(pa.struct([("gene", pa.string()), ("protein", pa.string())]))
     )
     tmb = np.round(rng.gamma(2.0, 4.0, size=n), 1)
-    columns["tumor.biomarkers.TMB"] = pa.array(np.where(onco, tmb, np.nan), pa.float64(),
-                                               from_pandas=True)  # fmt: skip
-    meds = []
+    columns["tumor.biomarkers.TMB"] = pa.array(
+        np.where(onco, tmb, np.nan), pa.float64(), from_pandas=True
+    )
+    meds: list[list[str] | None] = []
     for i in range(n):
         k = rng.integers(0, 3)
         meds.append(list(rng.choice(MEDICATIONS, size=k, replace=False)) if onco[i] else None)

@@ -21,20 +21,21 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
 
 import pyarrow as pa
-
-from pgx._load import default_ruleset, load_profile
-from pgx.errors import InputError, Problem
-from pgx.explanation import Explanation
-from pgx.profile import Profile
-from pgx.report import Report
-from pgx.ruleset import RuleSet
 
 from pgx.cohort._columns import DEFAULT_BATCH_ROWS, Batch, Reader
 from pgx.cohort._columns import to_table as _to_table
 from pgx.cohort._plan import Plan
 from pgx.cohort._run import OUTCOMES, PHENOTYPE_SCHEMA, RESULT_SCHEMA, Evaluator
+from pgx.engine import evaluate_profile, explain_rule
+from pgx.errors import InputError, Problem
+from pgx.io import default_ruleset, profile_sha256, read_profile
+from pgx.model.explanation import Explanation
+from pgx.model.profile import Profile
+from pgx.model.report import Report
+from pgx.model.ruleset import RuleSet
 
 __all__ = [
     "OUTCOMES",
@@ -215,7 +216,7 @@ def profile(profiles: object, row: int, ruleset: RuleSet | None = None) -> Profi
     """
     rules = ruleset if ruleset is not None else default_ruleset()
     batch, at = _batch_with(profiles, rules, row)
-    return load_profile(batch.mapping(at))
+    return read_profile(batch.mapping(at))
 
 
 def report(
@@ -226,21 +227,32 @@ def report(
     drugs: Iterable[str] | None = None,
     now: datetime | str | None = None,
 ) -> Report:
-    """The full report, with traces, for input row ``row`` (`pgx.evaluate` on it)."""
-    from pgx import evaluate as evaluate_one  # noqa: PLC0415 - the package imports this one
-
+    """The full report, with traces, for input row ``row`` (what `pgx.evaluate` gives)."""
     rules = ruleset if ruleset is not None else default_ruleset()
-    return evaluate_one(profile(profiles, row, rules), rules, drugs=drugs, now=now)
+    loaded = profile(profiles, row, rules)
+    return evaluate_profile(
+        loaded,
+        rules,
+        drugs=drugs,
+        now=now,
+        version=_version(),
+        input_sha256=profile_sha256(loaded),
+    )
 
 
 def explain(
     profiles: object, row: int, rule_id: str, ruleset: RuleSet | None = None
 ) -> Explanation:
     """Why rule ``rule_id`` did, did not, or could not fire for input row ``row``."""
-    from pgx.explanation import explain as explain_one  # noqa: PLC0415
-
     rules = ruleset if ruleset is not None else default_ruleset()
-    return explain_one(profile(profiles, row, rules), rule_id, rules)
+    return explain_rule(profile(profiles, row, rules), rule_id, rules)
+
+
+def _version() -> str:
+    try:
+        return version("pgx")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
 
 
 def to_table(profiles: Iterable[object], ruleset: RuleSet | None = None) -> pa.Table:

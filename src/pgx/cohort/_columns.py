@@ -12,6 +12,7 @@ evaluator works on the few distinct values a column holds rather than on every r
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -22,12 +23,12 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pgx._convert import converter
-from pgx._engine import _canonical_symbols
-from pgx._load import load_profile
-from pgx.errors import ProfileError, Problem
-from pgx.profile import Profile
-from pgx.ruleset import RuleSet
+from pgx.engine._facts import _canonical_symbols
+from pgx.errors import Problem, ProfileError
+from pgx.io import read_profile
+from pgx.io._convert import converter
+from pgx.model.profile import Profile
+from pgx.model.ruleset import RuleSet
 
 __all__ = ["Batch", "Column", "Reader", "freeze", "strip_none", "to_table"]
 
@@ -206,7 +207,7 @@ def _encode(array: pa.Array) -> tuple[Codes, int, Decode]:
         values: list[Any] = encoded.dictionary.to_pylist()
         if pa.types.is_floating(tp):
             # NaN is what pandas writes for a missing number: absent, never a value
-            values = [None if v is not None and v != v else v for v in values]
+            values = [None if v is not None and math.isnan(v) else v for v in values]
         values.append(None)
         codes = encoded.indices.fill_null(len(values) - 1).to_numpy(zero_copy_only=False)
         return codes.astype(np.int64, copy=False), len(values), values.__getitem__
@@ -328,8 +329,12 @@ class Reader:
             yield from self._parquet(Path(profiles))
             return
         if isinstance(profiles, pa.Table | pa.RecordBatch):
-            yield from self._table(pa.Table.from_batches([profiles]) if isinstance(
-                profiles, pa.RecordBatch) else profiles, "<table>")  # fmt: skip
+            yield from self._table(
+                pa.Table.from_batches([profiles])
+                if isinstance(profiles, pa.RecordBatch)
+                else profiles,
+                "<table>",
+            )
             return
         if isinstance(profiles, pa.RecordBatchReader):
             offset = 0
@@ -389,8 +394,9 @@ class Reader:
             array = batch.column(name)
             if path == ("id",):
                 tp = array.type
-                if not (pa.types.is_string(tp) or pa.types.is_large_string(tp) or
-                        pa.types.is_null(tp)):  # fmt: skip
+                if not (
+                    pa.types.is_string(tp) or pa.types.is_large_string(tp) or pa.types.is_null(tp)
+                ):
                     raise ProfileError(
                         [Problem("id", f"expected a string column, found {tp}", source)]
                     )
@@ -406,7 +412,7 @@ class Reader:
         ids: list[str | None] = []
         for index, item in enumerate(items):
             try:
-                profile = load_profile(item)  # type: ignore[arg-type]
+                profile = read_profile(item)  # type: ignore[arg-type]
             except ProfileError as exc:
                 raise ProfileError(
                     Problem(p.path, p.message, p.source or f"profiles[{index}]", p.line)
@@ -458,9 +464,9 @@ def _is_pandas(value: object) -> bool:
     return module.startswith("pandas") and hasattr(value, "columns")
 
 
-def batches(profiles: object, ruleset: RuleSet, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterator[
-    Batch
-]:  # fmt: skip
+def batches(
+    profiles: object, ruleset: RuleSet, batch_rows: int = DEFAULT_BATCH_ROWS
+) -> Iterator[Batch]:
     """Batches of encoded columns for any accepted input."""
     return Reader(ruleset, batch_rows).batches(profiles)
 
@@ -472,7 +478,7 @@ def to_table(profiles: Iterable[object], ruleset: RuleSet) -> pa.Table:
     ids: list[str | None] = []
     for index, item in enumerate(profiles):
         try:
-            profile = load_profile(item)  # type: ignore[arg-type]
+            profile = read_profile(item)  # type: ignore[arg-type]
         except ProfileError as exc:
             raise ProfileError(
                 Problem(p.path, p.message, p.source or f"profiles[{index}]", p.line)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeAlias
 
-from pgx import ruleset as rs
-from pgx._engine import _contradict
+from pgx.engine import compiled
+from pgx.engine._evaluate import _contradict
 from pgx.errors import InputError, Problem
-from pgx.ruleset import RuleSet
+from pgx.model import condition as rs
+from pgx.model.ruleset import Rule, RuleSet
 
 __all__ = ["Node", "Plan", "reads"]
 
@@ -64,7 +65,7 @@ class Plan:
 
     Attributes:
         rules: Candidate rules, in the ruleset's order (the order supersedes applies in).
-        trees: Each rule's condition over leaf numbers of ``ruleset.compiled``.
+        trees: Each rule's condition over leaf numbers of the compiled ruleset.
         leaves: Every leaf number the candidates use, with the paths it reads.
         order: Candidate positions sorted by rule id (the order of output rows).
         supersedes: Per candidate, the candidate positions it hides when it fires.
@@ -72,11 +73,11 @@ class Plan:
     """
 
     def __init__(self, ruleset: RuleSet, drugs: Iterable[str] | None = None) -> None:
-        compiled = ruleset.compiled
+        engine = compiled(ruleset)
         self.ruleset = ruleset
         self.requested: tuple[str, ...] | None = None
         if drugs is None:
-            rules = [rule for rule, _ in compiled.active]
+            rules = [rule for rule, _ in engine.active]
         else:
             self.requested = tuple(sorted({d.strip().lower() for d in drugs}))
             unknown = [d for d in self.requested if d not in ruleset.knowledge.drugs]
@@ -85,10 +86,10 @@ class Plan:
                     Problem(f"drugs[{i}]", f"unknown drug '{d}' (not in the drug table)")
                     for i, d in enumerate(unknown)
                 )
-            indices = sorted({i for d in self.requested for i in compiled.by_drug.get(d, ())})
-            rules = [compiled.active[i][0] for i in indices]
-        self.rules: tuple[rs.Rule, ...] = tuple(rules)
-        index = compiled.index_of_object
+            indices = sorted({i for d in self.requested for i in engine.by_drug.get(d, ())})
+            rules = [engine.active[i][0] for i in indices]
+        self.rules: tuple[Rule, ...] = tuple(rules)
+        index = engine.index_of_object
 
         def tree(cond: rs.Condition) -> Node:
             if isinstance(cond, rs.AllOf):
@@ -101,11 +102,11 @@ class Plan:
 
         self.trees: tuple[Node, ...] = tuple(tree(rule.when) for rule in rules)
         self.rule_leaves: tuple[tuple[int, ...], ...] = tuple(
-            compiled.rule_leaves[rule.id] for rule in rules
+            engine.rule_leaves[rule.id] for rule in rules
         )
         used = sorted({n for leaves in self.rule_leaves for n in leaves})
         self.leaves: dict[int, tuple[tuple[str, ...], ...]] = {
-            n: reads(compiled.leaf_meta[n].leaf) for n in used
+            n: reads(engine.leaf_meta[n].leaf) for n in used
         }
         self.order = tuple(sorted(range(len(rules)), key=lambda i: rules[i].id))
         position = {rule.id: i for i, rule in enumerate(rules)}

@@ -17,13 +17,13 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pgx._load import load_profile
-from pgx.errors import ProfileError, Problem
-from pgx.logic import Truth
-from pgx.report import GenePhenotype
-
 from pgx.cohort._columns import Batch, Column, freeze, put
 from pgx.cohort._plan import Node, Plan, relevant
+from pgx.engine import compiled
+from pgx.errors import Problem, ProfileError
+from pgx.io import read_profile
+from pgx.model.logic import Truth
+from pgx.model.report import GenePhenotype
 
 __all__ = ["OUTCOMES", "Evaluator"]
 
@@ -63,8 +63,10 @@ PHENOTYPE_SCHEMA = pa.schema(
 
 
 def joint(columns: Sequence[Column], rows: int) -> tuple[Ints, list[tuple[Any, ...]], Ints]:
-    """Codes of the distinct value combinations of ``columns``, the combinations, and for
-    each combination one row holding it."""
+    """Codes of the distinct value combinations of ``columns``.
+
+    Returns the code of each row, the combinations, and one row holding each combination.
+    """
     if not columns:
         return np.zeros(rows, dtype=np.int64), [()], np.zeros(1, dtype=np.int64)
     if len(columns) == 1:
@@ -89,7 +91,7 @@ class Evaluator:
 
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.compiled = plan.ruleset.compiled
+        self.compiled = compiled(plan.ruleset)
         self.checked: set[tuple[tuple[str, ...], Any]] = set()
         self.leaf_cache: dict[Any, npt.NDArray[np.int8]] = {}
         self.phenotype_cache: dict[Any, dict[str, GenePhenotype]] = {}
@@ -109,6 +111,7 @@ class Evaluator:
         if batch.checked:
             return
         problems: list[Problem] = []
+        reported: set[tuple[str, str]] = set()
         for column in batch.columns:
             first = np.full(len(column.values), -1, dtype=np.int64)
             first[column.codes[::-1]] = np.arange(batch.rows - 1, -1, -1)
@@ -121,31 +124,40 @@ class Evaluator:
                 mapping: dict[str, Any] = {}
                 put(mapping, column.path, value)
                 try:
-                    load_profile(mapping)
+                    read_profile(mapping)
                 except ProfileError as exc:
                     where = batch.where(int(first[code]))
-                    problems.extend(Problem(p.path, p.message, where) for p in exc.problems)
+                    for p in exc.problems:
+                        # one problem per path and message: the first row that has it
+                        if (p.path, p.message) not in reported:
+                            reported.add((p.path, p.message))
+                            problems.append(Problem(p.path, p.message, where))
                     continue
                 self.checked.add(key)
         if problems:
             raise ProfileError(problems)
 
     # ---------------------------------------------------------------- leaves
-    def _profile(self, batch: Batch, columns: Sequence[Column], combo: tuple[Any, ...],
-                 row: int) -> Any:  # fmt: skip
+    def _profile(
+        self, batch: Batch, columns: Sequence[Column], combo: tuple[Any, ...], row: int
+    ) -> Any:
         mapping: dict[str, Any] = {}
         for column, value in zip(columns, combo, strict=True):
             put(mapping, column.path, value)
         try:
-            return load_profile(mapping)
+            return read_profile(mapping)
         except ProfileError as exc:
             where = batch.where(row)
             raise ProfileError(Problem(p.path, p.message, where) for p in exc.problems) from None
 
-    def leaf_truths(self, batch: Batch) -> tuple[dict[int, tuple[int, int]], list[Ints],
-                                                 list[npt.NDArray[np.int8]]]:  # fmt: skip
-        """Per leaf: (group, column in the group's table); per group: row codes and the
-        truth table (distinct combination x leaf, 0 false / 1 true / 2 unknown)."""
+    def leaf_truths(
+        self, batch: Batch
+    ) -> tuple[dict[int, tuple[int, int]], list[Ints], list[npt.NDArray[np.int8]]]:
+        """Leaf truths by distinct value.
+
+        Returns, per leaf, its group and column in the group's table; per group, the row
+        codes and the truth table (distinct combination x leaf: 0 false, 1 true, 2 unknown).
+        """
         groups: dict[tuple[int, ...], list[int]] = {}
         for leaf, paths in self.plan.leaves.items():
             cols = tuple(i for i, c in enumerate(batch.columns) if relevant(c.path, paths))
@@ -208,8 +220,11 @@ class Evaluator:
         return matrix
 
     def results(self, batch: Batch, wanted: frozenset[str]) -> pa.Table:
-        """The long result table of a batch: one row per profile and candidate rule whose
-        outcome is in ``wanted``, rows in input order and rule id order within a row."""
+        """The long result table of a batch.
+
+        One row per profile and candidate rule whose outcome is in ``wanted``, in input
+        order and rule id order within a profile.
+        """
         plan = self.plan
         matrix = self.outcomes(batch)
         n_rules = len(plan.rules)
@@ -247,9 +262,7 @@ class Evaluator:
                 self._actions.take(positions),
                 self._drugs.take(positions),
                 self._levels.take(positions),
-                pa.DictionaryArray.from_arrays(
-                    pa.array(superseded, mask=superseded < 0), self._by
-                ),
+                pa.DictionaryArray.from_arrays(pa.array(superseded, mask=superseded < 0), self._by),
                 pa.array(clash),
             ],
             schema=RESULT_SCHEMA,
@@ -284,9 +297,8 @@ class Evaluator:
                 rows = np.flatnonzero(present[inverse])
                 combo_of = inverse[rows]
                 results = [found[k].get(gene) for k in range(len(found))]
-                parts.append(
-                    (rows, [gene] * len(rows), [results[k] for k in combo_of])  # type: ignore[misc]
-                )
+                calls = [results[k] for k in combo_of]
+                parts.append((rows, [gene] * len(rows), calls))
         if not parts:
             return PHENOTYPE_SCHEMA.empty_table()
         rows = np.concatenate([p[0] for p in parts])

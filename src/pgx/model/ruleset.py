@@ -260,6 +260,13 @@ class RuleSet:
     sources: Mapping[str, RuleSource] = field(repr=False)
     _compiled: list[CompiledRules] = field(factory=list, repr=False, alias="_compiled")
 
+    def __reduce__(self) -> tuple[type[RuleSet], tuple[object, ...]]:
+        # the compiled form is closures (unpicklable) and cheap to rebuild: a pickled
+        # ruleset carries the rules and knowledge only, and compiles again on first use
+        # in the process that loads it (a spawn pool, a Spark or Dask worker)
+        fields = (self.name, self.version, self.sha256, self.rules, self.knowledge)
+        return (type(self), (*fields, self.sources))
+
     def rule(self, rule_id: str) -> Rule:
         """The rule with this id; raises `KeyError` if there is none."""
         for rule in self.rules:
