@@ -180,7 +180,7 @@ def test_supersedes_and_conflicts_match_the_report() -> None:
     superseded = {(r["row"], r["rule_id"]): r["superseded_by"] for r in rows}
     conflicts = {(r["row"], r["rule_id"]) for r in rows if r["conflict"]}
     want_hidden: dict[tuple[int, str], str] = {}
-    want_conflicts = set()
+    want_conflicts: set[tuple[int, str]] = set()
     for row, case in enumerate(cases):
         report = pgx.evaluate(case, rules(), now=NOW)
         for s in report.superseded:
@@ -197,9 +197,10 @@ def test_a_used_ruleset_pickles_and_evaluates_the_same() -> None:
     pgx.cohort.evaluate(flat(), ruleset)  # compiled and planned: closures inside
     copy = pickle.loads(pickle.dumps(ruleset))
     assert copy.sha256 == ruleset.sha256
-    assert pgx.cohort.evaluate(flat(), copy).to_pylist() == pgx.cohort.evaluate(
-        flat(), ruleset
-    ).to_pylist()
+    assert (
+        pgx.cohort.evaluate(flat(), copy).to_pylist()
+        == pgx.cohort.evaluate(flat(), ruleset).to_pylist()
+    )
 
 
 def test_a_spawn_process_pool_evaluates_with_a_used_ruleset() -> None:

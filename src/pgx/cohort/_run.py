@@ -17,7 +17,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pgx.cohort._columns import Batch, Column, freeze, put
+from pgx.cohort._columns import Batch, Column, put
+from pgx.cohort._encode import freeze
 from pgx.cohort._plan import Node, Plan, relevant
 from pgx.engine import compiled
 from pgx.errors import Problem, ProfileError
