@@ -13,7 +13,7 @@ from typing import Any
 from mkdocs.structure.files import File, Files
 
 import pgx
-from pgx.engine import coverage
+from pgx.engine import coverage, oncology_coverage
 from pgx.model._words import leaves_of
 
 PAGE = "coverage.md"
@@ -91,8 +91,48 @@ def render() -> str:
         "verified and is left out rather than guessed: "
         + (", ".join(cov.without_rxnorm) or "none")
         + ".",
+        *_oncology_section(ruleset),
     ]
     return "\n".join(out) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _oncology_section(ruleset: Any) -> list[str]:
+    onc = oncology_coverage(ruleset)
+    return [
+        "",
+        "## Oncology: cancer type × biomarker × drug × level",
+        "",
+        "Every active rule that reads a tumour biomarker (or a germline variant), with its "
+        'OncoTree scope ("any" = any cancer type; exclusions after "except"), the biomarker '
+        "condition, the drugs (`+` a combination, `/` alternatives) and the "
+        "[evidence level](evidence-levels.md). `pgx lint -v` prints the same table.",
+        "",
+        "| cancer type | biomarker | drugs | level | rule |",
+        "| --- | --- | --- | --- | --- |",
+        *[
+            f"| {_cell(r.cancer_type)} | {_cell(r.biomarker)} | {_cell(r.drugs)} | {r.level} "
+            f"| `{r.rule_id}` |"
+            for r in onc.rows
+        ],
+        "",
+        "### Deliberately out of scope",
+        "",
+        "FDA-recognised pairs in the covered cancers that the rules do not encode, and why "
+        "(`out_of_scope` in `rules/knowledge/oncology-scope.yaml`). No finding for these is "
+        "not evidence of no implication.",
+        "",
+        "| cancer type | biomarker | drugs | reason |",
+        "| --- | --- | --- | --- |",
+        *[
+            f"| {_cell(n.cancer_type)} | {_cell(n.biomarker)} | {', '.join(n.drugs)} "
+            f"| {_cell(n.reason)} |"
+            for n in onc.out_of_scope
+        ],
+    ]
 
 
 def on_files(files: Files, config: Any) -> Files:

@@ -20,6 +20,7 @@ from pgx.model.knowledge import (
     KnowledgeFile,
     LabEntry,
     PhenotypeRow,
+    ScopeNote,
     SomaticClass,
 )
 
@@ -40,5 +41,6 @@ __all__ = [
     "KnowledgeFile",
     "LabEntry",
     "PhenotypeRow",
+    "ScopeNote",
     "SomaticClass",
 ]

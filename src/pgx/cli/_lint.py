@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from pgx.cli._common import ruleset_of
-from pgx.engine import coverage, lint
+from pgx.engine import coverage, lint, oncology_coverage
 
 __all__ = ["register"]
 
@@ -20,6 +20,8 @@ def _run_lint(args: argparse.Namespace) -> int:
     if args.verbose:
         print("genes: " + ", ".join(cov.genes))
         print("drugs: " + ", ".join(cov.drugs))
+        for line in oncology_coverage(ruleset).lines():
+            print(line)
     if problems:
         print(f"{len(problems)} problem(s)")
         return 1
@@ -33,5 +35,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "lint", help="check rules: load errors, summaries, tests; print coverage"
     )
     li.add_argument("path", nargs="?", help="rule file or directory (default: bundled rules)")
-    li.add_argument("-v", "--verbose", action="store_true", help="list genes and drugs covered")
+    li.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list genes, drugs and the oncology coverage table (with what is out of scope)",
+    )
     li.set_defaults(func=_run_lint)

@@ -10,11 +10,14 @@ from pgx.engine._compile import CompiledRuleSet, RuleOutcome, compiled
 from pgx.engine._evaluate import evaluate_profile
 from pgx.engine._explain import explain_rule
 from pgx.engine._lint import Coverage, coverage, lint
+from pgx.engine._oncology import OncologyCoverage, OncologyRow, oncology_coverage
 from pgx.engine._phenotype import call_phenotype
 
 __all__ = [
     "CompiledRuleSet",
     "Coverage",
+    "OncologyCoverage",
+    "OncologyRow",
     "RuleOutcome",
     "call_phenotype",
     "compiled",
@@ -22,4 +25,5 @@ __all__ = [
     "evaluate_profile",
     "explain_rule",
     "lint",
+    "oncology_coverage",
 ]

@@ -11,6 +11,7 @@ from pgx.model.knowledge import (
     Cutpoint,
     Knowledge,
     KnowledgeFile,
+    ScopeNote,
     SomaticClass,
 )
 
@@ -34,6 +35,7 @@ class KnowledgeMerger:
         self.tables: dict[str, dict[str, tuple[object, str]]] = {s: {} for s in _SECTIONS}
         self.cutpoints: dict[tuple[str, str], tuple[Cutpoint, str]] = {}
         self.somatic: list[SomaticClass] = []
+        self.scope: list[ScopeNote] = []
         self.files: list[tuple[KnowledgeFile, Document]] = []
         self.problems: list[Problem] = []
 
@@ -62,6 +64,7 @@ class KnowledgeMerger:
                 )
             self.cutpoints.setdefault(key, (cut, doc.source))
         self.somatic.extend(c for c in kf.somatic_classes if c not in self.somatic)
+        self.scope.extend(n for n in kf.out_of_scope if n not in self.scope)
 
     def build(self) -> Knowledge:
         def table(section: str) -> dict[str, Any]:
@@ -79,6 +82,7 @@ class KnowledgeMerger:
             labs=table("labs"),
             biomarkers=table("biomarkers"),
             allele_definitions=table("allele_definitions"),
+            out_of_scope=tuple(self.scope),
         )
 
 

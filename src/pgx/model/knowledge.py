@@ -210,6 +210,19 @@ class AlleleDefinitions:
 
 
 @frozen
+class ScopeNote:
+    """A biomarker–drug pair the knowledge base deliberately does not encode, and why.
+
+    Free text on purpose: the drugs need not be in the drug table.
+    """
+
+    cancer_type: str
+    biomarker: str
+    drugs: tuple[str, ...]
+    reason: str
+
+
+@frozen
 class KnowledgeFile:
     """The contents of one knowledge YAML file."""
 
@@ -225,6 +238,7 @@ class KnowledgeFile:
     labs: dict[str, LabEntry] = field(factory=dict)
     biomarkers: dict[str, Biomarker] = field(factory=dict)
     allele_definitions: dict[str, AlleleDefinitions] = field(factory=dict)
+    out_of_scope: tuple[ScopeNote, ...] = ()
 
 
 def _closure(start: str, parents: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
@@ -254,6 +268,7 @@ class Knowledge:
     labs: Mapping[str, LabEntry]
     biomarkers: Mapping[str, Biomarker]
     allele_definitions: Mapping[str, AlleleDefinitions] = field(factory=dict)
+    out_of_scope: tuple[ScopeNote, ...] = ()
 
     def classes_of(self, drug: str) -> frozenset[str]:
         """Every class a drug belongs to, ancestors included; empty for unknown drugs."""
