@@ -29,6 +29,7 @@ __all__ = [
     "KnowledgeFile",
     "LabEntry",
     "PhenotypeRow",
+    "ScopeNote",
     "SomaticClass",
 ]
 
