@@ -1,7 +1,7 @@
 """Benchmark: `import pgx` time and single-profile evaluation latency on the bundled rules.
 
 Run: python benchmarks/bench_evaluate.py [--runs N]
-Targets (issue #2): median < 1 ms with the trace on; import < 0.3 s.
+Targets (docs/benchmarks.md): median < 1 ms with the trace on; import < 0.2 s.
 """
 
 from __future__ import annotations

@@ -173,8 +173,10 @@ def _canonical_symbols(
 
 
 def bounds(value: float, low: float | None, high: float | None) -> bool:
+    """Whether ``value`` lies within the inclusive bounds (``None``: unbounded)."""
     return (low is None or value >= low) and (high is None or value <= high)
 
 
 def germline_result(facts: Facts, gene: str) -> GeneResult | None:
+    """The profile's result for ``gene``, if it gives one."""
     return facts.profile.germline.get(gene)

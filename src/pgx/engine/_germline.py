@@ -155,6 +155,7 @@ def _phenotype_span(
 
 
 def genotype_key(text: str) -> tuple[str, ...] | None:
+    """A genotype's alleles in a comparable order (``C/T`` = ``T|C``); ``None`` if malformed."""
     parts = text.replace("|", "/").split("/")
     if len(parts) != 2 or any(p.strip() in ("", ".") for p in parts):
         return None

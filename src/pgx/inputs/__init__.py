@@ -9,14 +9,19 @@ different values is an error.
 
 from __future__ import annotations
 
-from pgx.inputs._expression import read_expression, read_expression_checked
+import importlib
+from typing import TYPE_CHECKING
+
 from pgx.inputs._load import load_profile
-from pgx.inputs._maf import MafTumor, read_maf, read_maf_tumor
-from pgx.inputs._match import call_gene
-from pgx.inputs._merge import call_vcf, germline_genes, merge_inputs
-from pgx.inputs._outside import read_outside_calls, read_outside_calls_checked
-from pgx.inputs._panel import read_panel
-from pgx.inputs._vcf import VcfGenotypes, read_vcf
+
+if TYPE_CHECKING:
+    from pgx.inputs._expression import read_expression, read_expression_checked
+    from pgx.inputs._maf import MafTumor, read_maf, read_maf_tumor
+    from pgx.inputs._match import call_gene
+    from pgx.inputs._merge import call_vcf, germline_genes, merge_inputs
+    from pgx.inputs._outside import read_outside_calls, read_outside_calls_checked
+    from pgx.inputs._panel import read_panel
+    from pgx.inputs._vcf import VcfGenotypes, read_vcf
 
 __all__ = [
     "MafTumor",
@@ -35,3 +40,33 @@ __all__ = [
     "read_panel",
     "read_vcf",
 ]
+
+# Start-up time: `import pgx` needs only load_profile, and a profile given without pipeline
+# files never needs a reader, so each reader's module loads on first use (docs/benchmarks.md).
+_HOME = {
+    "MafTumor": "_maf",
+    "VcfGenotypes": "_vcf",
+    "call_gene": "_match",
+    "call_vcf": "_merge",
+    "germline_genes": "_merge",
+    "merge_inputs": "_merge",
+    "read_expression": "_expression",
+    "read_expression_checked": "_expression",
+    "read_maf": "_maf",
+    "read_maf_tumor": "_maf",
+    "read_outside_calls": "_outside",
+    "read_outside_calls_checked": "_outside",
+    "read_panel": "_panel",
+    "read_vcf": "_vcf",
+}
+
+
+def __getattr__(name: str) -> object:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'pgx.inputs' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"pgx.inputs.{home}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

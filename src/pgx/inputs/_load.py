@@ -7,12 +7,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pgx.errors import Problem, ProfileError
-from pgx.inputs._expression import read_expression_checked
-from pgx.inputs._fhir import profile_from_file
-from pgx.inputs._maf import read_maf_tumor
-from pgx.inputs._merge import call_vcf, merge_inputs
-from pgx.inputs._outside import read_outside_calls_checked
-from pgx.inputs._panel import read_panel
 from pgx.io import default_ruleset, read_profile
 from pgx.io._profile import located, profile_checks, source_name
 from pgx.model import ruleset as rs
@@ -73,6 +67,9 @@ def load_profile(
             raise ProfileError(
                 [Problem("$", "give a profile or a FHIR bundle (fhir=), not both", str(fhir))]
             )
+        # start-up time: the FHIR reader loads only when a bundle is given
+        from pgx.inputs._fhir import profile_from_file  # noqa: PLC0415
+
         knowledge = (ruleset if ruleset is not None else default_ruleset()).knowledge
         profile = profile_from_file(fhir, knowledge)
     inputs = (vcf, outside_calls, somatic, expression, panel)
@@ -81,6 +78,13 @@ def load_profile(
         if base is None:
             raise ProfileError([Problem("$", "give a profile or at least one input file")])
         return base
+    # start-up time: the readers load only when pipeline files are given
+    from pgx.inputs._expression import read_expression_checked  # noqa: PLC0415
+    from pgx.inputs._maf import read_maf_tumor  # noqa: PLC0415
+    from pgx.inputs._merge import call_vcf, merge_inputs  # noqa: PLC0415
+    from pgx.inputs._outside import read_outside_calls_checked  # noqa: PLC0415
+    from pgx.inputs._panel import read_panel  # noqa: PLC0415
+
     source = "<profile>" if profile is None else source_name(profile)
     rules = ruleset if ruleset is not None else default_ruleset()
     genes = rules.knowledge.genes

@@ -31,6 +31,8 @@ _SECTIONS = (
 
 
 class KnowledgeMerger:
+    """Knowledge files merged table by table; a key defined differently twice is a problem."""
+
     def __init__(self) -> None:
         self.tables: dict[str, dict[str, tuple[object, str]]] = {s: {} for s in _SECTIONS}
         self.cutpoints: dict[tuple[str, str], tuple[Cutpoint, str]] = {}
@@ -89,6 +91,7 @@ class KnowledgeMerger:
 def check_knowledge(
     knowledge: Knowledge, files: list[tuple[KnowledgeFile, Document]]
 ) -> list[Problem]:
+    """Problems between tables: unknown genes, drug classes, OncoTree parents, positions, values."""
     out: list[Problem] = []
     for kf, doc in files:
         for name, drug in kf.drugs.items():

@@ -19,6 +19,7 @@ _NO_CALLS = frozenset({".", "./.", "NA", "n/a", "no call", "No call", "No Call"}
 
 
 def profile_checks(profile: Profile) -> Iterator[tuple[PathKey, str]]:
+    """Problems a structured profile can still have: notation, empty entries, HLA typings."""
     for gene, result in profile.germline.items():
         dip = result.diplotype
         if dip is not None and dip.strip() not in _NO_CALLS and parse_diplotype(dip) is None:
@@ -83,6 +84,7 @@ def _structure_profile(data: object, doc: Document | None, source: str) -> Profi
 def located(
     errors: list[tuple[PathKey, str]], doc: Document | None, source: str, prefix: PathKey = ()
 ) -> list[Problem]:
+    """Structuring problems as `Problem`s, with the line from ``doc`` when there is one."""
     out = []
     for path, message in errors:
         full = (*prefix, *path)
@@ -94,6 +96,7 @@ def located(
 
 
 def source_name(profile: str | os.PathLike[str] | Mapping[str, Any] | Profile) -> str:
+    """How error messages name a profile given as a path, mapping or `Profile`."""
     if isinstance(profile, Profile):
         return "<profile>"
     if isinstance(profile, Mapping):
@@ -102,6 +105,11 @@ def source_name(profile: str | os.PathLike[str] | Mapping[str, Any] | Profile) -
 
 
 def read_profile(source: str | os.PathLike[str] | Mapping[str, Any] | Profile) -> Profile:
+    """A profile from a ``.yaml``/``.yml``/``.json`` file, a mapping, or a `Profile` (as is).
+
+    Raises:
+        ProfileError: listing every problem with its file, line and field path.
+    """
     if isinstance(source, Profile):
         return source
     if isinstance(source, Mapping):

@@ -36,6 +36,7 @@ def describe(cond: rs.Condition) -> str:
 
 
 def describe_leaf(leaf: rs.Leaf) -> str:
+    """One leaf in words, e.g. ``CYP2C19 phenotype is Poor Metabolizer``."""
     match leaf:
         case rs.PhenotypeLeaf(gene, in_):
             return f"{gene} phenotype is {_one_of(in_)}"
