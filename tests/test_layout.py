@@ -15,7 +15,7 @@ import pytest
 import pgx
 
 SRC = Path(pgx.__file__).parent
-LAYERS = ("model", "io", "inputs", "engine", "render")
+LAYERS = ("model", "io", "inputs", "engine", "render", "cohort")
 DOCUMENTED = {
     "pgx.report": "pgx.model.report",
     "pgx.profile": "pgx.model.profile",
