@@ -17,7 +17,7 @@ Safety rules this module keeps:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from pgx.errors import Problem, ProfileError
@@ -85,7 +85,7 @@ class _Reader(GenomicsReader):
     def _drugs(self, resource: Json) -> list[str]:
         concept = resource.get("medicationCodeableConcept")
         ref = resource.get("medicationReference")
-        if concept is None and isinstance(ref, Mapping):
+        if concept is None and isinstance(ref, dict):
             target = self.by_ref.get(str(ref.get("reference", "")))
             if target is None and str(ref.get("reference", "")).startswith("#"):
                 contained = listed(resource, "contained")
@@ -93,7 +93,7 @@ class _Reader(GenomicsReader):
                     (
                         x
                         for x in contained
-                        if isinstance(x, Mapping) and f"#{x.get('id')}" == ref["reference"]
+                        if isinstance(x, dict) and f"#{x.get('id')}" == ref["reference"]
                     ),
                     None,
                 )

@@ -8,8 +8,8 @@ that disagree are both left out, with a warning naming them.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Mapping
 from typing import Any
 
 from attrs import define, field
@@ -32,6 +32,17 @@ from pgx.model.knowledge import Knowledge
 from pgx.model.profile import HLA_ALLELE
 
 __all__ = ["GenomicsReader"]
+
+
+@functools.cache
+def _gene_patterns(gene: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The gene's name before a star allele (``CYP2C19*2``), and as a leading word."""
+    short = re.escape(gene.removeprefix("HLA-"))
+    return (
+        re.compile(rf"(?i)\b(?:HLA-)?{short}\s*(?=\*)"),
+        re.compile(rf"(?i)^{re.escape(gene)}\s+"),
+    )
+
 
 _RSID = re.compile(r"\b(rs\d+)\b")
 _GENOTYPE = re.compile(r"^([ACGTN-]+)\s*[/|]\s*([ACGTN-]+)$", re.IGNORECASE)
@@ -104,9 +115,8 @@ class GenomicsReader:
         return None
 
     def _strip_gene(self, gene: str, text: str) -> str:
-        short = gene.removeprefix("HLA-")
-        out = re.sub(rf"(?i)\b(?:HLA-)?{re.escape(short)}\s*(?=\*)", "", text)
-        return re.sub(rf"(?i)^{re.escape(gene)}\s+", "", out).strip()
+        before_allele, leading = _gene_patterns(gene)
+        return leading.sub("", before_allele.sub("", text)).strip()
 
     def genotype(self, obs: Json) -> None:
         values = value_texts(obs)
@@ -197,7 +207,7 @@ class GenomicsReader:
         rules = [
             str(i.get("value"))
             for i in listed(obs, "identifier")
-            if isinstance(i, Mapping) and i.get("system") == c.RULE_SYSTEM
+            if isinstance(i, dict) and i.get("system") == c.RULE_SYSTEM
         ]
         if rules and not values:
             self.warn(
@@ -222,7 +232,7 @@ class GenomicsReader:
         refs = obs.get("derivedFrom", [])
         for ref in refs if isinstance(refs, list) else []:
             target = (
-                self.by_ref.get(str(ref.get("reference", ""))) if isinstance(ref, Mapping) else None
+                self.by_ref.get(str(ref.get("reference", ""))) if isinstance(ref, dict) else None
             )
             if target is not None:
                 values = value_texts(target)
@@ -290,7 +300,7 @@ class GenomicsReader:
             entry["hgvsc"] = hgvsc.split(":")[-1]
         for comp in components(obs, c.ALLELIC_FREQUENCY):
             qty = comp.get("valueQuantity")
-            if isinstance(qty, Mapping) and isinstance(qty.get("value"), int | float):
+            if isinstance(qty, dict) and isinstance(qty.get("value"), int | float):
                 entry["vaf"] = float(qty["value"])
         self.somatic.append(entry)
         self.sequenced.add(gene)

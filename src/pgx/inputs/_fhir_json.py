@@ -68,7 +68,7 @@ def bundle_resources(bundle: object, source: str) -> list[tuple[str, Json]]:
     Raises:
         ProfileError: the input is not a FHIR Bundle or resource, or an entry is malformed.
     """
-    if not isinstance(bundle, Mapping):
+    if not isinstance(bundle, dict):
         raise ProfileError([Problem("$", _found("a FHIR Bundle (a JSON object)", bundle), source)])
     kind = bundle.get("resourceType")
     if not isinstance(kind, str):
@@ -82,10 +82,10 @@ def bundle_resources(bundle: object, source: str) -> list[tuple[str, Json]]:
     problems = []
     for i, entry in enumerate(entries):
         path = f"$.entry[{i}]"
-        resource = entry.get("resource") if isinstance(entry, Mapping) else None
-        if resource is None and isinstance(entry, Mapping) and "resource" not in entry:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if resource is None and isinstance(entry, dict) and "resource" not in entry:
             continue  # e.g. a search-result outcome entry without a resource
-        if not isinstance(resource, Mapping) or not isinstance(resource.get("resourceType"), str):
+        if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             problems.append(
                 Problem(f"{path}.resource", _found("a resource with a resourceType", resource))
             )
@@ -108,10 +108,10 @@ def _found(expected: str, value: object) -> str:
 
 # ------------------------------------------------------------------ small JSON readers
 def codings(concept: object) -> list[Json]:
-    if not isinstance(concept, Mapping):
+    if not isinstance(concept, dict):
         return []
     codings = concept.get("coding", [])
-    return [x for x in codings if isinstance(x, Mapping)] if isinstance(codings, list) else []
+    return [x for x in codings if isinstance(x, dict)] if isinstance(codings, list) else []
 
 
 def has_code(concept: object, code: str, systems: Iterable[str] | None = None) -> bool:
@@ -125,7 +125,7 @@ def has_code(concept: object, code: str, systems: Iterable[str] | None = None) -
 def texts(concept: object) -> list[str]:
     """The human-readable names in a CodeableConcept: text first, then codings' displays."""
     out: list[str] = []
-    if isinstance(concept, Mapping) and isinstance(concept.get("text"), str):
+    if isinstance(concept, dict) and isinstance(concept.get("text"), str):
         out.append(concept["text"])
     out += [x["display"] for x in codings(concept) if isinstance(x.get("display"), str)]
     return [t.strip() for t in out if t.strip()]
@@ -135,7 +135,7 @@ def components(resource: Json, code: str) -> list[Json]:
     found = resource.get("component", [])
     if not isinstance(found, list):
         return []
-    return [x for x in found if isinstance(x, Mapping) and has_code(x.get("code"), code)]
+    return [x for x in found if isinstance(x, dict) and has_code(x.get("code"), code)]
 
 
 def value_texts(element: Json) -> list[str]:
@@ -160,7 +160,7 @@ def ref_of(resource: Json) -> str:
 def subject_of(resource: Json) -> str | None:
     for key in ("subject", "patient"):
         ref = resource.get(key)
-        if isinstance(ref, Mapping) and isinstance(ref.get("reference"), str):
+        if isinstance(ref, dict) and isinstance(ref.get("reference"), str):
             return str(ref["reference"])
     return None
 

@@ -114,7 +114,7 @@ def service(service_id: str) -> Service:
 
 
 def _object(value: object, where: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict):
         raise RequestError(f"{where}: expected a JSON object, found {type(value).__name__}")
     return value
 
@@ -133,10 +133,7 @@ def _prefetch_resources(
         k
         for k in _REQUIRED_PREFETCH
         if k not in prefetch
-        or (
-            isinstance(prefetch[k], Mapping)
-            and prefetch[k].get("resourceType") == "OperationOutcome"
-        )
+        or (isinstance(prefetch[k], dict) and prefetch[k].get("resourceType") == "OperationOutcome")
     ]
     if missing:
         needed = "; ".join(f"'{k}': {PREFETCH[k]}" for k in missing)
@@ -149,7 +146,7 @@ def _prefetch_resources(
     for key in sorted(prefetch):
         value = prefetch[key]
         if value is None or (
-            isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome"
+            isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"
         ):
             continue  # null: the template found nothing
         try:
