@@ -423,3 +423,19 @@ def test_serve_command_checks_its_options(capsys: pytest.CaptureFixture[str]) ->
     assert "expected ISSUER=JWKS" in capsys.readouterr().err
     assert main(["serve", "--issuer", f"{ISSUER}=/nonexistent.json"]) == 2
     assert "JWT issuers need the service URL" in capsys.readouterr().err
+
+
+def test_play_ehr_example_matches_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("play_ehr", EXAMPLES / "play_ehr.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    cards = module.main(["--drug", "clopidogrel"])
+    assert [c["extension"]["pgx.rule"]["id"] for c in cards] == ["cpic-cyp2c19-clopidogrel-poor"]
+    printed = capsys.readouterr().out
+    docs = (EXAMPLES.parent.parent / "docs" / "ehr-integration.md").read_text()
+    start = docs.index("```text\ndiscovery:") + len("```text\n")
+    assert printed.strip() == docs[start : docs.index("```", start)].strip()

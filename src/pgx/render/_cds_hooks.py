@@ -122,8 +122,21 @@ def _source_kind(citations: tuple[str, ...]) -> tuple[str, str | None]:
     return "published evidence", urls[0] if urls else None
 
 
+#: Rule-id prefixes that name the guideline a rule encodes (the bundled rules' convention).
+_GUIDELINE_PREFIXES = {"cpic-": "CPIC guideline", "dpwg-": "DPWG guideline"}
+
+
 def _service_source(report: Report, finding: Finding) -> dict[str, Any]:
     kind, url = _source_kind(finding.citations)
+    if kind == "published evidence":
+        kind = next(
+            (
+                name
+                for prefix, name in _GUIDELINE_PREFIXES.items()
+                if finding.rule_id.startswith(prefix)
+            ),
+            kind,
+        )
     source = {"label": f"{kind}; pgx rule {finding.rule_id} v{finding.rule_version}"}
     if url is not None:
         source["url"] = url
