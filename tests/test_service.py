@@ -18,6 +18,8 @@ import jwt
 import pytest
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pgx import default_ruleset
 from pgx.service import PREFETCH, ServiceConfig, create_app
@@ -439,3 +441,49 @@ def test_play_ehr_example_matches_the_docs(capsys: pytest.CaptureFixture[str]) -
     docs = (EXAMPLES.parent.parent / "docs" / "ehr-integration.md").read_text()
     start = docs.index("```text\ndiscovery:") + len("```text\n")
     assert printed.strip() == docs[start : docs.index("```", start)].strip()
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    path=st.sampled_from(
+        [
+            ("context",),
+            ("context", "draftOrders"),
+            ("prefetch",),
+            ("prefetch", "genomics"),
+            ("prefetch", "medications"),
+            ("context", "selections"),
+            (),
+        ]
+    ),
+    value=_json,
+)
+def test_any_malformed_request_is_a_request_error_never_a_crash(
+    path: tuple[str, ...], value: Any
+) -> None:
+    from pgx.service._hooks import RequestError, handle
+
+    request: Any = _request("order-select", CLOPIDOGREL)
+    if path:
+        target = request
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    else:
+        request = value
+    try:
+        response, _ = handle("pgx-order-select", request, default_ruleset(), version="0")
+    except RequestError as exc:
+        assert exc.status in (400, 412)
+        assert exc.message
+    else:
+        assert isinstance(response["cards"], list)
