@@ -507,3 +507,42 @@ def test_requested_drug_names_are_normalised(rules: Any) -> None:
     """' Clopidogrel ' asks about clopidogrel."""
     report = evaluate({}, rules, drugs=[" Clopidogrel "], now=NOW)
     assert report.drugs == ("clopidogrel",)
+
+
+def test_sources_that_disagree_are_not_a_conflict() -> None:
+    """CPIC and DPWG may disagree about one drug: both are shown, neither is a conflict."""
+    from pgx.engine._evaluate import _conflicts
+    from pgx.model.report import Evidence, Finding
+
+    def f(rule_id: str, action: str, source: str | None) -> Finding:
+        return Finding(
+            rule_id,
+            "1",
+            action,
+            "info",
+            ("haloperidol",),
+            "s",
+            Evidence("2"),
+            ("PMID:1",),
+            (),
+            source=source,
+        )
+
+    assert _conflicts([f("c", "standard_dosing", "CPIC"), f("d", "avoid", "DPWG")]) == ()
+    (same,) = _conflicts([f("c", "standard_dosing", "DPWG"), f("d", "avoid", "DPWG")])
+    assert same.rule_ids == ("c", "d")
+    (unsourced,) = _conflicts([f("a", "avoid", None), f("b", "standard_dosing", None)])
+    assert unsourced.rule_ids == ("a", "b")
+
+
+def test_findings_carry_their_rule_source() -> None:
+    """A bundled CPIC rule's finding names CPIC; a DPWG rule's names DPWG."""
+    report = evaluate(
+        {"germline": {"CYP2D6": {"activity_score": 0.0}}},
+        drugs=["haloperidol", "codeine"],
+        now=NOW,
+    )
+    sources = {f.rule_id: f.source for f in report.findings}
+    assert sources["dpwg-cyp2d6-haloperidol-poor"] == "DPWG"
+    assert sources["cpic-cyp2d6-codeine-poor"] == "CPIC"
+    assert "(DPWG)" in report.to_markdown()

@@ -64,6 +64,17 @@ def render() -> str:
         "| --- | --- |",
         *[f"| {g} | {', '.join(sorted(d))} |" for g, d in sorted(drugs_by_gene.items())],
         "",
+        "## Germline coverage by guideline source",
+        "",
+        "Which guideline body's rules cover each gene (the rules' `source`), with the drugs. "
+        "Where CPIC and DPWG both speak about a drug, the report shows both findings, each "
+        "labelled with its source; see [CPIC conformance](cpic-conformance.md) for how the "
+        "CPIC rules are checked against CPIC's data.",
+        "",
+        "| gene | source | drugs |",
+        "| --- | --- | --- |",
+        *[f"| {g} | {s} | {', '.join(d)} |" for g, s, d in cov.by_source if s != "-"],
+        "",
         "## Phenotype tables",
         "",
         "Genes whose diplotypes pgx turns into a phenotype. HLA-A and HLA-B are read by allele "

@@ -22,6 +22,10 @@ def _run_lint(args: argparse.Namespace) -> int:
         print("drugs: " + ", ".join(cov.drugs))
         for line in oncology_coverage(ruleset).lines():
             print(line)
+        print("coverage by gene and source (drugs):")
+        print("\n".join(cov.by_gene()))
+        print("data versions (phenotype tables):")
+        print("\n".join(f"  {gene}: {source}" for gene, source in cov.data_versions))
     if problems:
         print(f"{len(problems)} problem(s)")
         return 1
@@ -39,6 +43,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "-v",
         "--verbose",
         action="store_true",
-        help="list genes, drugs and the oncology coverage table (with what is out of scope)",
+        help=(
+            "list genes and drugs, coverage by gene and source, data versions and the "
+            "oncology coverage table"
+        ),
     )
     li.set_defaults(func=_run_lint)

@@ -121,7 +121,11 @@ class Plan:
         for group in by_drug.values():
             for a in group:
                 for b in group:
-                    if a != b and _contradict(rules[a].then.action, rules[b].then.action):
+                    if (
+                        a != b
+                        and rules[a].source == rules[b].source
+                        and _contradict(rules[a].then.action, rules[b].then.action)
+                    ):
                         clashes.add((a, b))
         self.clashes = tuple(sorted(clashes))
 

@@ -61,6 +61,7 @@ def _finding(rule: rs.Rule, trace: tuple[TraceEntry, ...]) -> Finding:
         regimen=then.regimen,
         detail=then.detail,
         against=then.against,
+        source=rule.source,
     )
 
 
@@ -180,7 +181,8 @@ def _conflicts(findings: list[Finding]) -> tuple[Conflict, ...]:
             f.rule_id: f.action
             for f in group
             for g in group
-            if f is not g and _contradict(f.action, g.action)
+            # two guideline bodies disagreeing is information, not an error in the data
+            if f is not g and f.source == g.source and _contradict(f.action, g.action)
         }
         if clashing:
             ids = tuple(sorted(clashing))

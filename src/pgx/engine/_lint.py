@@ -126,6 +126,25 @@ class Coverage:
     drugs: tuple[str, ...]
     pairs: tuple[tuple[str, str], ...]
     without_rxnorm: tuple[str, ...] = ()
+    by_source: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    """(gene, source, drugs): which guideline body's rules cover a gene, for which drugs.
+
+    The source is the rules' ``source`` (``CPIC``, ``DPWG``), or ``-`` for rules naming none.
+    """
+    data_versions: tuple[tuple[str, str], ...] = ()
+    """(gene, source of its phenotype table): the data each gene's phenotypes come from."""
+
+    def by_gene(self) -> list[str]:
+        """Coverage by gene and source, one line per gene (``pgx lint -v``)."""
+        lines = []
+        for gene in self.genes:
+            parts = [
+                f"{source} {len(drugs)} ({', '.join(drugs)})"
+                for g, source, drugs in self.by_source
+                if g == gene
+            ]
+            lines.append(f"  {gene}: " + "; ".join(parts))
+        return lines
 
     def summary(self) -> str:
         """One line for the terminal."""
@@ -145,12 +164,15 @@ def coverage(ruleset: RuleSet) -> Coverage:
     genes: set[str] = set()
     drugs: set[str] = set()
     pairs: set[tuple[str, str]] = set()
+    sourced: dict[tuple[str, str], set[str]] = {}
     active = [r for r in ruleset.rules if r.status == "active"]
     for rule in active:
         rule_genes = {g for leaf in leaves_of(rule.when) if (g := getattr(leaf, "gene", None))}
         genes |= rule_genes
         drugs |= set(rule.drugs)
         pairs |= {(g, d) for g in rule_genes for d in rule.drugs}
+        for gene in rule_genes:
+            sourced.setdefault((gene, rule.source or "-"), set()).update(rule.drugs)
     named = drugs | {
         d
         for rule in active
@@ -158,6 +180,13 @@ def coverage(ruleset: RuleSet) -> Coverage:
         for d in (rule.then.regimen.all_of or rule.then.regimen.any_of or ())
     }
     no_code = tuple(sorted(d for d in named if ruleset.knowledge.drugs[d].rxnorm is None))
+    tables = ruleset.knowledge.gene_phenotypes
     return Coverage(
-        len(active), tuple(sorted(genes)), tuple(sorted(drugs)), tuple(sorted(pairs)), no_code
+        len(active),
+        tuple(sorted(genes)),
+        tuple(sorted(drugs)),
+        tuple(sorted(pairs)),
+        no_code,
+        tuple((g, s, tuple(sorted(d))) for (g, s), d in sorted(sourced.items())),
+        tuple((g, tables[g].source) for g in sorted(genes) if g in tables and tables[g].source),
     )

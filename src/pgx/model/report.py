@@ -97,6 +97,8 @@ class Finding:
     regimen: Regimen | None = None
     detail: str | None = None
     against: tuple[Against, ...] = ()
+    source: str | None = None
+    """The guideline body of the rule that fired (``CPIC``, ``DPWG``), if it names one."""
 
 
 @frozen

@@ -160,6 +160,13 @@ class Rule:
     title: str | None = None
     supersedes: tuple[str, ...] = ()
     tests: tuple[RuleTest, ...] = ()
+    source: str | None = None
+    """The guideline body whose recommendation the rule encodes (``CPIC``, ``DPWG``), if any.
+
+    Findings carry it. Two sources may disagree about one patient; that is shown, each
+    finding with its source, and is not a conflict: contradictory actions on a drug are
+    conflicts only between findings of the same source.
+    """
 
     def describe(self) -> str:
         """The rule's condition in words, as reports and ``pgx explain`` show it."""

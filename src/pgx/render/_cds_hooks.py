@@ -34,6 +34,8 @@ def _source(report: Report, finding: Finding | None = None) -> dict[str, Any]:
     label = f"pgx {report.pgx_version}, {report.ruleset.name} {report.ruleset.version}"
     if finding is not None:
         label += f", rule {finding.rule_id} v{finding.rule_version}"
+        if finding.source:
+            label += f" ({finding.source})"
     return {"label": label}
 
 

@@ -31,7 +31,8 @@ def _finding(f: Finding) -> list[str]:
         f"### {_ICON[f.indicator]} {f.summary}",
         "",
         f"- **Action:** {f.action.replace('_', ' ')} — {', '.join(f.drugs)}",
-        f"- **Evidence:** level {f.evidence.level}{strength}",
+        f"- **Evidence:** level {f.evidence.level}{strength}"
+        + (f" ({f.source})" if f.source else ""),
     ]
     if f.regimen is not None:
         if f.regimen.all_of:
@@ -55,7 +56,7 @@ def _at_a_glance(findings: tuple[Finding, ...]) -> list[str]:
     for f in findings:
         lines.append(
             f"| {_ICON[f.indicator]} | {', '.join(f.drugs)} | {f.action.replace('_', ' ')} "
-            f"| {f.evidence.level} | {_cell(f.summary)} |"
+            f"| {f.evidence.level}{f' ({f.source})' if f.source else ''} | {_cell(f.summary)} |"
         )
     return [*lines, ""]
 
