@@ -71,20 +71,21 @@ _KEPT = frozenset(
 )
 _REQUIRED = ("Hugo_Symbol", "Variant_Classification")
 _EMPTY = frozenset({"", ".", "NA", "N/A", "-"})
-_EXON = re.compile(r"^(\d+)(/\d+)?$")
+# ASCII digits only (``\d`` matches any script's), and few: an exon number is small
+_EXON = re.compile(r"^([0-9]{1,9})(/[0-9]{1,9})?$", re.ASCII)
 
 
 def _count(source: str, number: int, column: str, text: str) -> int | None:
-    if text.strip() in _EMPTY:
+    clean = text.strip()
+    if clean in _EMPTY:
         return None
-    try:
-        # int() refuses "nan", "inf" and "1e3", so no non-finite count gets through
-        value = int(text)
-    except ValueError:
-        raise bad(source, number, f"{column} is not a whole number: {text!r}") from None
-    if value < 0:
+    digits = clean.removeprefix("-").removeprefix("+")
+    # ASCII digits only, and few: "nan", "inf", "1e3", "٣" and 5000 digits are no count
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+        raise bad(source, number, f"{column} is not a whole number: {text[:40]!r}")
+    if clean.startswith("-") and int(digits) != 0:
         raise bad(source, number, f"{column} is negative: {text!r}")
-    return value
+    return int(digits)
 
 
 def _variant(source: str, number: int, row: dict[str, str]) -> SomaticVariant | None:
@@ -147,7 +148,8 @@ def read_maf_tumor(
     """
     source = str(path)
     header: list[str] | None = None
-    rows: dict[str, list[SomaticVariant]] = {}
+    # a dict as an ordered set: membership is constant time (a list made reading quadratic)
+    rows: dict[str, dict[SomaticVariant, None]] = {}
     seen: dict[str, dict[str, int]] = {}  # barcode -> gene -> its first line
     for number, text in lines(path):
         if not text.strip() or text.startswith("#"):
@@ -168,11 +170,11 @@ def read_maf_tumor(
             )
         row = dict(zip(header, cols, strict=True))
         barcode = row.get("Tumor_Sample_Barcode", "").strip()
-        rows.setdefault(barcode, [])
+        kept = rows.setdefault(barcode, {})
         variant = _variant(source, number, row)
         seen.setdefault(barcode, {}).setdefault(row["Hugo_Symbol"].strip(), number)
-        if variant is not None and variant not in rows[barcode]:
-            rows[barcode].append(variant)
+        if variant is not None:
+            kept.setdefault(variant, None)
     if header is None:
         raise bad(source, None, "no MAF header line (Hugo_Symbol, Variant_Classification, ...)")
     shown = ", ".join(sorted(rows)[:10]) + (", ..." if len(rows) > 10 else "")

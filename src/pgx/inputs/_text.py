@@ -7,9 +7,9 @@ import io
 import os
 import zlib
 from collections.abc import Iterator
-from pathlib import Path
 
 from pgx.errors import Problem, ProfileError
+from pgx.io._files import open_regular
 
 __all__ = ["MAX_LINE", "bad", "lines"]
 
@@ -31,7 +31,8 @@ def lines(path: str | os.PathLike[str]) -> Iterator[tuple[int, str]]:
     """
     source = str(path)
     try:
-        raw = Path(path).open("rb")  # noqa: SIM115 - closed below, after the generator ends
+        # a FIFO or a device is refused: it could block or never end
+        raw = open_regular(path)
     except OSError as exc:
         raise bad(source, None, f"cannot read the file: {exc.strerror or exc}") from None
     number = 0

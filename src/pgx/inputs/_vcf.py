@@ -28,6 +28,21 @@ _GRCH37_NAMES = re.compile(r"grch37|hg19|\bb37\b|hs37|ncbi37|human_g1k_v37", re.
 _CONTIG = re.compile(r"^##contig=<(?P<body>.*)>$")
 
 
+#: Most digits in a VCF number (POS, a GT allele index, a contig length).
+_MAX_DIGITS = 18
+
+
+def _number(text: str) -> int | None:
+    """A non-negative decimal written in ASCII digits; ``None`` for anything else.
+
+    ``str.isdigit`` accepts ``²`` and ``int`` accepts ``٣`` (and refuses more than 4300
+    digits with a ValueError): neither is a number in a VCF.
+    """
+    if not text or len(text) > _MAX_DIGITS or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def norm_chrom(name: str) -> str:
     """``chr10``, ``Chr10`` and ``10`` are the same chromosome."""
     return name[3:] if name[:3].lower() == "chr" else name
@@ -82,7 +97,7 @@ def _check_build(source: str, number: int, text: str) -> None:
         raise bad(source, number, f"contig assembly is GRCh37/hg19 ({text}); pgx needs GRCh38")
     length = fields.get("length", "")
     chrom = norm_chrom(fields.get("ID", ""))
-    if length.isdigit() and _GRCH37_LENGTHS.get(chrom) == int(length):
+    if _number(length) is not None and _GRCH37_LENGTHS.get(chrom) == int(length):
         raise bad(source, number, f"contig {fields['ID']} has its GRCh37 length; pgx needs GRCh38")
 
 
@@ -123,10 +138,9 @@ def read_vcf(
         head = text.split("\t", 2)
         if len(head) < 3:
             raise bad(source, number, "truncated record: expected tab-separated columns")
-        try:
-            pos = int(head[1])
-        except ValueError:
-            raise bad(source, number, f"POS is not a number: {head[1]!r}") from None
+        pos = _number(head[1])
+        if pos is None:
+            raise bad(source, number, f"POS is not a number: {head[1][:40]!r}")
         key = (norm_chrom(head[0]), pos)
         if key not in want:
             continue
@@ -186,9 +200,9 @@ def _record(source: str, number: int, text: str, column: int) -> Genotype:
         if index == ".":
             alleles.append(None)
             continue
-        if not index.isdigit():
-            raise bad(source, number, f"bad genotype {gt!r}")
-        i = int(index)
+        i = _number(index)
+        if i is None:
+            raise bad(source, number, f"bad genotype {gt[:40]!r}")
         if i > len(alts):
             raise bad(source, number, f"genotype {gt!r} names allele {i}, ALT has {len(alts)}")
         alleles.append(ref if i == 0 else alts[i - 1])

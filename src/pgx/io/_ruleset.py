@@ -30,7 +30,10 @@ def bundled_rules_path() -> Path:
 def _read_all(root: Path) -> tuple[list[tuple[Path, Document]], list[Problem]]:
     if root.is_dir():
         paths = sorted(
-            p for p in root.rglob("*") if p.suffix.lower() in (".yaml", ".yml") and p.is_file()
+            # not only regular files: a .yaml FIFO or device is refused by name, not skipped
+            p
+            for p in root.rglob("*")
+            if p.suffix.lower() in (".yaml", ".yml") and not p.is_dir()
         )
         if not paths:
             return [], [Problem("$", "no .yaml rule files here", str(root))]
@@ -56,13 +59,14 @@ def _kind(doc: Document) -> str | None:
 
 
 def _hash(entries: list[tuple[str, bytes]]) -> str:
-    """SHA-256 over (relative path, content) pairs; identical pairs count once.
+    """SHA-256 over (relative path, SHA-256 of content) pairs; identical pairs count once.
 
     The bundled knowledge merged under a user's rules is hashed under the same relative
     names, so a byte-identical copy of the bundled rules hashes like the bundled rules.
     """
     digest = hashlib.sha256()
-    for name, content in sorted({(n, hashlib.sha256(c).digest()) for n, c in entries}):
+    # the content is hashed as read once by the loader: a second read could see other bytes
+    for name, content in sorted(set(entries)):
         digest.update(name.encode() + b"\0" + content)
     return digest.hexdigest()
 
@@ -80,7 +84,7 @@ def _bundled_knowledge_docs() -> tuple[
         problems.extend(located(errors, doc, doc.source))
         if kf is not None:
             files.append((kf, doc))
-        entries.append((path.relative_to(root).as_posix(), path.read_bytes()))
+        entries.append((path.relative_to(root).as_posix(), doc.sha256))
     if problems:
         raise RuleFileError(problems)
     return tuple(entries), tuple(files)
@@ -141,7 +145,7 @@ def load_ruleset(path: str | os.PathLike[str]) -> rs.RuleSet:
     meta: dict[str, str] = {}
     base = root if root.is_dir() else root.parent
     for file_path, doc in docs:
-        entries.append((file_path.relative_to(base).as_posix(), file_path.read_bytes()))
+        entries.append((file_path.relative_to(base).as_posix(), doc.sha256))
         kind = _kind(doc)
         if kind == "pgx_knowledge":
             kfile, errors = structure(doc.data, KnowledgeFile)

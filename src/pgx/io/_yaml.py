@@ -8,15 +8,27 @@ every mapping key and list item for error messages.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
 import yaml
-from attrs import frozen
+from attrs import evolve, frozen
 
 from pgx.errors import Problem
+from pgx.io._files import is_link, open_regular
 
-__all__ = ["MAX_BYTES", "MAX_DEPTH", "MAX_ITEMS", "Document", "PathKey", "format_path", "parse"]
+__all__ = [
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_DIGITS",
+    "MAX_ITEMS",
+    "MAX_VALUES",
+    "Document",
+    "PathKey",
+    "format_path",
+    "parse",
+]
 
 #: Largest input file accepted, in bytes.
 MAX_BYTES = 16 * 1024 * 1024
@@ -24,6 +36,14 @@ MAX_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 64
 #: Most entries accepted in one mapping or list.
 MAX_ITEMS = 100_000
+#: Most values (scalars, lists and mappings, each counted once per path) in one input.
+MAX_VALUES = 1_000_000
+#: Most digits accepted in one number: no count or measurement pgx reads needs more, and
+#: Python refuses to convert integers past 4300 digits.
+MAX_DIGITS = 100
+#: What an error message about a file reached through a symbolic link says instead of
+#: quoting it: the link may point at a file the reader must not see echoed.
+WITHHELD = "not a valid pgx file (details not shown: the file is a symbolic link)"
 
 PathKey = tuple[str | int, ...]
 
@@ -31,8 +51,13 @@ PathKey = tuple[str | int, ...]
 def limit_problems(data: object, source: str) -> list[Problem]:
     """The documented size limits, for data that did not come through `parse` (a mapping)."""
     todo: list[tuple[object, PathKey]] = [(data, ())]
+    seen = 0
     while todo:
         value, path = todo.pop()
+        seen += 1
+        if seen > MAX_VALUES:
+            # shared references are walked once per path: the count bounds that walk too
+            return [Problem(format_path(path), f"more than {MAX_VALUES} values in all", source)]
         if len(path) > MAX_DEPTH:
             return [Problem(format_path(path), f"nesting deeper than {MAX_DEPTH} levels", source)]
         if isinstance(value, dict | list | tuple):
@@ -58,6 +83,8 @@ class Document:
     data: Any
     source: str
     lines: dict[PathKey, int]
+    sha256: bytes = b""
+    withheld: bool = False
 
     def line_of(self, path: PathKey) -> int | None:
         """The line of ``path`` or of its nearest ancestor that has one."""
@@ -69,7 +96,13 @@ class Document:
         return self.lines.get((), None)
 
     def problem(self, path: PathKey, message: str) -> Problem:
-        """A `Problem` located at ``path`` in this document."""
+        """A `Problem` located at ``path`` in this document.
+
+        For a document read through a symbolic link the message and path (both may quote
+        the file) are replaced by `WITHHELD`; the file and line remain.
+        """
+        if self.withheld:
+            return Problem("$", WITHHELD, self.source, self.line_of(path))
         return Problem(format_path(path), message, self.source, self.line_of(path))
 
 
@@ -85,16 +118,37 @@ class _Refused(Exception):
 
 
 _PLAIN_TAGS = frozenset({"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"})
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+def _scalar(loader: yaml.SafeLoader, node: yaml.ScalarNode, path: PathKey) -> Any:
+    """The scalar's value; an explicit tag whose text does not fit it is refused, not raised."""
+    line = node.start_mark.line + 1
+    if node.tag in _NUMBER_TAGS and sum(c.isdigit() for c in node.value) > MAX_DIGITS:
+        raise _Refused(f"number with more than {MAX_DIGITS} digits", line, path)
+    try:
+        return loader.construct_object(node, deep=True)
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, yaml.YAMLError):
+        # `!!int abc`, `!!bool maybe`, `!!timestamp x`: PyYAML's constructors raise anything
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        raise _Refused(f"{_shown(node.value)} is not a valid {tag}", line, path) from None
 
 
 def _build(
-    loader: yaml.SafeLoader, node: yaml.Node, path: PathKey, lines: dict[PathKey, int], depth: int
+    loader: _NoAliasLoader, node: yaml.Node, path: PathKey, lines: dict[PathKey, int], depth: int
 ) -> Any:
     line = node.start_mark.line + 1
     if depth > MAX_DEPTH:
         raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", line, path)
+    loader.values += 1
+    if loader.values > MAX_VALUES:
+        raise _Refused(f"more than {MAX_VALUES} values in all", line, path)
     if isinstance(node, yaml.ScalarNode):
-        value = loader.construct_object(node, deep=True)
+        value = _scalar(loader, node, path)
         if not isinstance(value, str | int | float | bool | type(None)):
             # timestamps, binary: keep the text so a string field still gets its value
             value = node.value
@@ -116,7 +170,7 @@ def _build(
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _Refused("mapping keys must be plain scalars", key_node.start_mark.line + 1)
-            key = loader.construct_object(key_node, deep=True)
+            key = _scalar(loader, key_node, path)
             if isinstance(key, bool | type(None)) or not isinstance(key, str | int | float):
                 key = key_node.value
             if not isinstance(key, str):
@@ -132,7 +186,14 @@ def _build(
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    """A safe loader that refuses anchors and aliases (no 'billion laughs')."""
+    """A safe loader that refuses anchors and aliases (no 'billion laughs').
+
+    It also refuses nesting past `MAX_DEPTH` while composing, which is recursive: deeper
+    input would otherwise end in Python's recursion limit rather than the documented one.
+    """
+
+    depth = 0
+    values = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         event = self.peek_event()  # type: ignore[no-untyped-call]
@@ -141,11 +202,33 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise _Refused("YAML aliases are not accepted", line)
         if getattr(event, "anchor", None) is not None:
             raise _Refused("YAML anchors are not accepted", line)
-        return super().compose_node(parent, index)
+        if self.depth > MAX_DEPTH:
+            raise _Refused(f"nesting deeper than {MAX_DEPTH} levels", line)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
-def parse(text: str | bytes, source: str) -> tuple[Document | None, list[Problem]]:
-    """Parse YAML (or JSON, a subset) text; returns the document or the problems found."""
+def parse(
+    text: str | bytes, source: str, *, withheld: bool = False
+) -> tuple[Document | None, list[Problem]]:
+    """Parse YAML (or JSON, a subset) text; returns the document or the problems found.
+
+    With ``withheld`` (a file read through a symbolic link), problems name the file and
+    line but quote nothing of it.
+    """
+    raw = text if isinstance(text, bytes) else text.encode()
+    doc, problems = _parse(text, source)
+    if doc is not None:
+        return evolve(doc, sha256=hashlib.sha256(raw).digest(), withheld=withheld), []
+    if withheld:
+        problems = [Problem("$", WITHHELD, p.source, p.line) for p in problems]
+    return None, problems
+
+
+def _parse(text: str | bytes, source: str) -> tuple[Document | None, list[Problem]]:
     if len(text) > MAX_BYTES:
         return None, [Problem("$", f"input larger than {MAX_BYTES} bytes", source)]
     if isinstance(text, bytes):
@@ -181,10 +264,11 @@ def read(path: Path) -> tuple[Document | None, list[Problem]]:
     """Read and parse a file, turning I/O failures into problems."""
     source = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return None, [Problem("$", f"file larger than {MAX_BYTES} bytes", source)]
-        raw = path.read_bytes()
+        with open_regular(path) as handle:
+            # the read itself is bounded: a size from stat() can change before the read
+            raw = handle.read(MAX_BYTES + 1)
     except OSError as exc:
         return None, [Problem("$", f"cannot read file: {exc.strerror or exc}", source)]
-    return parse(raw, source)
+    if len(raw) > MAX_BYTES:
+        return None, [Problem("$", f"file larger than {MAX_BYTES} bytes", source)]
+    return parse(raw, source, withheld=is_link(path))

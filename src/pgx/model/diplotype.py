@@ -7,10 +7,13 @@ from collections.abc import Collection
 
 from attrs import frozen
 
-__all__ = ["AT_LEAST_3", "UNKNOWN_COPIES", "Haplotype", "allele_names", "parse_diplotype"]
+__all__ = ["AT_LEAST_3", "MAX_COPIES", "UNKNOWN_COPIES", "Haplotype", "allele_names", "parse_diplotype"]
 
 _TANDEM = re.compile(r"\+(?=\*)")
 _COPIES = re.compile(r"^(?P<name>.+?)x(?P<n>\d+|N|≥3|>=3)$")
+#: Most copies of one allele a diplotype may state: more is no result of a real test, and
+#: an integer of hundreds of digits cannot become an activity score.
+MAX_COPIES = 20
 #: Copy number of ``xN`` (unknown) and of ``x≥3`` (three or more, as CPIC bins it).
 UNKNOWN_COPIES, AT_LEAST_3 = -1, -3
 
@@ -42,8 +45,10 @@ def parse_diplotype(text: str, known: Collection[str] = ()) -> tuple[Haplotype, 
             if match and match["name"].startswith("*"):
                 n = match["n"]
                 copies = {"N": UNKNOWN_COPIES, "≥3": AT_LEAST_3, ">=3": AT_LEAST_3}.get(n)
-                if copies is None and int(n) == 0:
-                    return None  # "x0" is no notation of CPIC's (a deletion is *5)
+                if copies is None and not (n.isascii() and len(n) <= 3 and 0 < int(n) <= MAX_COPIES):
+                    # "x0" is no notation of CPIC's (a deletion is *5); past MAX_COPIES, or in
+                    # another script's digits, it is no copy number
+                    return None
                 parts.append((match["name"], int(n) if copies is None else copies))
             else:
                 parts.append((part, 1))
