@@ -56,4 +56,6 @@ def test_lowercase_profile_gene_cannot_escape_the_vcf_check(tmp_path: Path) -> N
     vcf = write_vcf(tmp_path / "s.vcf", vcf_text(tiny_definitions(), {"CYP2C9": ("*1", "*3")}))
     for key in ("CYP2C9", "cyp2c9"):
         with pytest.raises(ProfileError, match="disagrees"):
-            load_profile({"germline": {key: {"diplotype": "*1/*1"}}}, vcf=vcf, ruleset=tiny_ruleset())
+            load_profile(
+                {"germline": {key: {"diplotype": "*1/*1"}}}, vcf=vcf, ruleset=tiny_ruleset()
+            )

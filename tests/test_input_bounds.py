@@ -145,7 +145,11 @@ def _run_load(path: Path, option: str) -> subprocess.CompletedProcess[str]:
         "    sys.exit(2)\n"
     )
     return subprocess.run(
-        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -182,7 +186,7 @@ def test_rule_directory_with_a_symlink_to_a_device(tmp_path: Path) -> None:
 
 
 def test_file_of_exactly_the_limit_reads_and_one_byte_more_does_not(tmp_path: Path) -> None:
-    from pgx.io._yaml import MAX_BYTES  # noqa: PLC0415
+    from pgx.io._yaml import MAX_BYTES
 
     head = "id: x\n"
     ok = write(tmp_path, "ok.yaml", head + "#" * (MAX_BYTES - len(head)))
@@ -202,16 +206,16 @@ SECRET = "root:x:0:0:root:/root:/bin/bash"
 def test_errors_about_a_symlink_do_not_echo_its_target(
     tmp_path: Path, name: str, option: str
 ) -> None:
-    """A link to another file is named with its line, never quoted."""
+    """A link to another file is named with its line, never quoted: errors and warnings."""
     secret = write(tmp_path, "secret.txt", f"{SECRET}\n{SECRET}\n")
     link = tmp_path / name
     link.symlink_to(secret)
-    with pytest.raises(PgxError) as info:
-        profile = load_profile(**{option: link})  # type: ignore[arg-type]
-        evaluate(profile)
-    assert SECRET not in str(info.value)
-    assert "root:x" not in str(info.value)
-    assert str(link) in str(info.value)
+    try:
+        text = evaluate(load_profile(**{option: link})).to_json()  # type: ignore[arg-type]
+    except PgxError as exc:
+        text = str(exc)
+    assert "root:x" not in text
+    assert str(link) in text
 
 
 def test_rule_file_symlink_does_not_echo_its_target(tmp_path: Path) -> None:

@@ -30,7 +30,14 @@ def _cyp2c9(tmp_path: Path, first: str, second: str, *, alt2: str | None = None)
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [("0/0", "1/1"), ("1/1", "0/0"), ("0/1", "1/1"), ("0/0", "0/1"), ("./.", "1/1"), ("0/1", "1/0")],
+    [
+        ("0/0", "1/1"),
+        ("1/1", "0/0"),
+        ("0/1", "1/1"),
+        ("0/0", "0/1"),
+        ("./.", "1/1"),
+        ("0/1", "1/0"),
+    ],
 )
 def test_contradicting_duplicates_are_a_no_call(tmp_path: Path, first: str, second: str) -> None:
     """Record order never decides: the position is not used, and a warning says why."""
@@ -45,7 +52,9 @@ def test_contradicting_duplicates_are_a_no_call(tmp_path: Path, first: str, seco
     assert any("conflicting records" in w and "rs1057910" in w for w in result.call.warnings)
 
 
-@pytest.mark.parametrize(("gt", "diplotype"), [("0/0", "*1/*1"), ("0/1", "*1/*3"), ("1/1", "*3/*3")])
+@pytest.mark.parametrize(
+    ("gt", "diplotype"), [("0/0", "*1/*1"), ("0/1", "*1/*3"), ("1/1", "*3/*3")]
+)
 def test_identical_duplicates_are_one_observation(tmp_path: Path, gt: str, diplotype: str) -> None:
     result = _cyp2c9(tmp_path, gt, gt)
     assert result.diplotype == diplotype

@@ -9,6 +9,7 @@ from pgx.model import ruleset as rs
 from pgx.model.diplotype import allele_names, parse_diplotype
 from pgx.model.knowledge import Knowledge
 from pgx.model.logic import Truth
+from pgx.model.profile import hla_typing, is_hla
 
 __all__ = ["GERMLINE", "genotype_key"]
 
@@ -41,6 +42,13 @@ def _diplotype(facts: Facts, leaf: rs.DiplotypeLeaf) -> Observed:
     return Truth.of(_diplotype_key(result.diplotype) in wanted), result.diplotype
 
 
+def _typed_diplotype(gene: str, diplotype: str) -> tuple[str, ...] | None:
+    """The alleles of a diplotype; an HLA gene's are HLA alleles, gene prefix dropped."""
+    if is_hla(gene):
+        return hla_typing(gene, diplotype)
+    return allele_names(diplotype)
+
+
 def _strip_gene(allele: str, gene: str) -> str:
     """``HLA-B*57:01`` and ``B*57:01`` are ``*57:01`` of gene HLA-B."""
     for prefix in (gene, gene.removeprefix("HLA-")):
@@ -57,7 +65,8 @@ def _allele(facts: Facts, leaf: rs.AlleleLeaf) -> Observed:
     if result.alleles is not None:
         typed: tuple[str, ...] | None = tuple(_strip_gene(a, leaf.gene) for a in result.alleles)
     elif result.diplotype is not None:
-        typed = allele_names(result.diplotype)
+        # an unreadable typing (``*5701/*0801``) is None: unknown, never "carries none of it"
+        typed = _typed_diplotype(leaf.gene, result.diplotype)
     elif result.call is not None and len(result.call.candidates) > 1:
         # an ambiguous VCF call: a carrier only if every candidate diplotype carries it
         truths = [_carries(allele_names(d) or (), want) for d in result.call.candidates]

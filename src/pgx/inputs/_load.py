@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from attrs import evolve
+
 from pgx.errors import Problem, ProfileError
 from pgx.io import default_ruleset, read_profile
+from pgx.io._files import is_link
 from pgx.io._profile import located, profile_checks, source_name
+from pgx.io._yaml import WITHHELD
 from pgx.model import ruleset as rs
-from pgx.model.profile import Profile
+from pgx.model.profile import GeneResult, Profile
 
 __all__ = ["load_profile"]
 
@@ -78,6 +83,89 @@ def load_profile(
         if base is None:
             raise ProfileError([Problem("$", "give a profile or at least one input file")])
         return base
+    links = [str(i) for i in (vcf, outside_calls, somatic, expression, panel) if _is_link(i)]
+    try:
+        merged = _merge_all(
+            profile,
+            base,
+            vcf=vcf,
+            sample=sample,
+            outside_calls=outside_calls,
+            somatic=somatic,
+            tumor_sample=tumor_sample,
+            panel=panel,
+            expression=expression,
+            expression_assay=expression_assay,
+            assume_reference=assume_reference,
+            ruleset=ruleset,
+        )
+    except ProfileError as exc:
+        if not links:
+            raise
+        raise ProfileError(
+            Problem("$", WITHHELD, p.source, p.line) if _mentions(p, links) else p
+            for p in exc.problems
+        ) from None
+    return _withhold_warnings(merged, links) if links else merged
+
+
+def _is_link(item: object) -> bool:
+    return isinstance(item, str | os.PathLike) and is_link(item)
+
+
+def _mentions(problem: Problem, links: list[str]) -> bool:
+    if problem.message.startswith("cannot read"):
+        return False  # about the file (missing, a FIFO), not its content
+    return any(link in (problem.source or "") or link in problem.message for link in links)
+
+
+def _withheld(message: str, links: list[str]) -> str:
+    """A message about a file read through a symbolic link, with only its file and line."""
+    for link in links:
+        if link in message:
+            line = re.match(re.escape(link) + r"(:\d+)?", message)
+            where = line.group(0) if line is not None else link
+            return f"{where}: {WITHHELD}"
+    return message
+
+
+def _withhold_warnings(profile: Profile, links: list[str]) -> Profile:
+    """Warnings and call notes that quote a symlinked input keep only its file and line."""
+
+    def call(result: GeneResult) -> GeneResult:
+        if result.call is None:
+            return result
+        return evolve(
+            result,
+            call=evolve(
+                result.call,
+                warnings=tuple(_withheld(w, links) for w in result.call.warnings),
+                notes=tuple(_withheld(n, links) for n in result.call.notes),
+            ),
+        )
+
+    return evolve(
+        profile,
+        warnings=tuple(dict.fromkeys(_withheld(w, links) for w in profile.warnings)),
+        germline={gene: call(result) for gene, result in profile.germline.items()},
+    )
+
+
+def _merge_all(
+    profile: str | os.PathLike[str] | Mapping[str, Any] | Profile | None,
+    base: Profile | None,
+    *,
+    vcf: str | os.PathLike[str] | None,
+    sample: str | None,
+    outside_calls: str | os.PathLike[str] | None,
+    somatic: str | os.PathLike[str] | None,
+    tumor_sample: str | None,
+    panel: str | os.PathLike[str] | Iterable[str] | None,
+    expression: str | os.PathLike[str] | None,
+    expression_assay: str | None,
+    assume_reference: bool,
+    ruleset: rs.RuleSet | None,
+) -> Profile:
     # start-up time: the readers load only when pipeline files are given
     from pgx.inputs._expression import read_expression_checked  # noqa: PLC0415
     from pgx.inputs._maf import read_maf_tumor  # noqa: PLC0415

@@ -123,6 +123,7 @@ class _Reading:
 
     tokens: tuple[str | None, str | None]
     record: Genotype
+    alts: frozenset[str] = frozenset()  # the record's ALT alleles, as the definition spells them
 
 
 def _symbolic(allele: str) -> bool:
@@ -163,28 +164,48 @@ def _read_record(
         isinstance(e, tuple) and _overlaps(e, dp.position, end) for e in events.values()
     ):
         return None, None  # a neighbouring variant that does not touch this position
-    tokens: list[str | None] = []
-    for allele in rec.alleles:
-        if allele is None:
-            tokens.append(None)
-            continue
+
+    def token(allele: str) -> str:
         event = events[allele]
         if event is None:
-            tokens.append(dp.ref)
-        elif isinstance(event, str):
-            tokens.append(f"{event} (line {rec.line})")
-        elif event in alt_events:
-            tokens.append(alt_events[event])
-        elif pos != dp.position and not _overlaps(event, dp.position, end):
+            return dp.ref
+        if isinstance(event, str):
+            return f"{event} (line {rec.line})"
+        if event in alt_events:
+            return alt_events[event]
+        if pos != dp.position and not _overlaps(event, dp.position, end):
             # this allele of a neighbouring record leaves the defining bases as they are
-            tokens.append(dp.ref)
-        else:
-            tokens.append(_spell(dp, event, rec, pos, allele))
+            return dp.ref
+        return _spell(dp, event, rec, pos, allele)
+
+    tokens: list[str | None] = [None if a is None else token(a) for a in rec.alleles]
     if len(tokens) > 2:
         return None, f"{pid}: genotype with {len(tokens)} alleles (line {rec.line}): not used"
     if len(tokens) == 1:  # a haploid call says nothing about the other chromosome
         tokens.append(None)
-    return _Reading((tokens[0], tokens[1]), rec), None
+    alts = frozenset(token(a) for a in rec.alts)
+    return _Reading((tokens[0], tokens[1]), rec, alts), None
+
+
+def _unordered(tokens: tuple[str | None, ...]) -> tuple[tuple[bool, str], ...]:
+    return tuple(sorted((t is None, t or "") for t in tokens))
+
+
+def _contradict(calls: Sequence[_Reading]) -> bool:
+    """Whether records about the same alleles give different genotypes.
+
+    Records with the same ALT alleles are the same question, so ``0/0`` and ``1/1`` (or
+    ``0/1`` and ``1/1``) cannot both be right, and record order must not choose. A record
+    without ALT (a reference call) contradicts any record that calls another genotype.
+    Records with different ALTs may be one multi-allelic site split in two, where ``0``
+    means "not this ALT": those are read together by `_site`.
+    """
+    by_alts: dict[frozenset[str], tuple[tuple[bool, str], ...]] = {}
+    for call in calls:
+        if by_alts.setdefault(call.alts, _unordered(call.tokens)) != _unordered(call.tokens):
+            return True
+    reference = by_alts.get(frozenset())
+    return reference is not None and any(gt != reference for gt in by_alts.values())
 
 
 def _spell(
@@ -222,26 +243,36 @@ def _site(
         if assume_reference:
             return _Site(pid, (dp.ref, dp.ref), None), None, True
         return _Site(pid, (None, None), None), None, False
+    if len(calls) > 1 and _contradict(calls):
+        return _conflict(pid, calls)
     varying = [c for c in calls if any(x is not None and x != dp.ref for x in c.tokens)]
-    # the same genotype written twice (e.g. anchored two ways) is one observation
-    distinct = list({c.tokens: c for c in varying}.values())
+    # the same genotype written twice (e.g. anchored two ways, or 0/1 and 1/0) is one
+    # observation; written in two orders its phase is unknown
+    groups: dict[tuple[frozenset[str], tuple[tuple[bool, str], ...]], list[_Reading]] = {}
+    for call in varying:
+        groups.setdefault((call.alts, _unordered(call.tokens)), []).append(call)
+    distinct = [
+        group[0]
+        if len({c.tokens for c in group}) == 1
+        else evolve(group[0], record=evolve(group[0].record, phased=False))
+        for group in groups.values()
+    ]
     if len(calls) == 1 or not varying:
         tokens, rec = calls[0].tokens, calls[0].record
     elif len(distinct) == 1:
         tokens, rec = distinct[0].tokens, distinct[0].record
-    elif len(distinct) == 2 and all(sorted(c.tokens, key=str)[0] == dp.ref for c in distinct):
+    elif (
+        len(distinct) == 2
+        and distinct[0].alts != distinct[1].alts
+        and all(sorted(c.tokens, key=str)[0] == dp.ref for c in distinct)
+    ):
         # a multi-allelic site split over two records, each heterozygous with the reference
         alts = [next(x for x in c.tokens if x != dp.ref) for c in distinct]
         tokens = (alts[0], alts[1])
         first = distinct[0].record
         rec = Genotype(first.ref, (alts[0], alts[1]), False, None, first.line)
     else:
-        lines = ", ".join(str(c.record.line) for c in calls)
-        return (
-            _Site(pid, (None, None), None),
-            f"{pid}: conflicting records (lines {lines}): position not used",
-            False,
-        )
+        return _conflict(pid, calls)
     bases = tokens
     undocumented = tuple(
         sorted({t for t in bases if t is not None and t != dp.ref and t not in dp.alts})
@@ -250,6 +281,17 @@ def _site(
     if rec.phased and None not in bases and bases[0] != bases[1]:
         phase = rec.phase_set or "*"
     return _Site(pid, bases, phase, undocumented), None, False
+
+
+def _conflict(pid: str, calls: Sequence[_Reading]) -> tuple[_Site, str, bool]:
+    """The position as a no-call, with a warning naming the records (the first ten)."""
+    lines = ", ".join(str(c.record.line) for c in calls[:10])
+    more = f" and {len(calls) - 10} more" if len(calls) > 10 else ""
+    return (
+        _Site(pid, (None, None), None),
+        f"{pid}: conflicting records (lines {lines}{more}): position not used",
+        False,
+    )
 
 
 def _genotype_text(site: _Site) -> str:

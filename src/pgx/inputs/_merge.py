@@ -289,7 +289,12 @@ def merge_inputs(
             prior = germline.get(gene)
             germline[gene] = result if prior is None else _override(gene, prior, result, outside[0])
     profile = base if base is not None else Profile()
-    for gene, result in profile.germline.items():
+    # a profile's ``cyp2c9`` is the CYP2C9 the VCF called: compared, never kept beside it
+    by_case = {g.upper(): g for g in germline}
+    for given, result in profile.germline.items():
+        gene = by_case.get(given.strip().upper(), given)
+        if gene != given:
+            notes.append(f"gene symbol '{given}' read as {gene}")
         other = germline.get(gene)
         if other is None:
             call = result.call or GeneCall(source="profile", file=base_source)

@@ -18,7 +18,7 @@ from pgx.inputs._symbols import unknown_gene
 from pgx.inputs._text import bad, lines
 from pgx.model.diplotype import parse_diplotype
 from pgx.model.knowledge import Knowledge
-from pgx.model.profile import HLA_ALLELE, GeneCall, GeneResult
+from pgx.model.profile import GeneCall, GeneResult, hla_allele
 
 __all__ = ["NO_CALL", "read_outside_calls", "read_outside_calls_checked"]
 
@@ -81,8 +81,11 @@ def _parse(gene: str, cols: list[str], knowledge: Knowledge | None = None) -> Ge
                 raise _BadLine(f"expected two HLA alleles such as '*57:01/*08:01', found {text!r}")
             alleles = (halves[0], halves[1])
             for allele in alleles:
-                if not HLA_ALLELE.match(_strip_prefix(allele, gene)):
-                    raise _BadLine(f"expected an HLA allele such as '*57:01', found {allele!r}")
+                if hla_allele(gene, allele) is None:
+                    # old nomenclature or another gene's allele: never a typing without *57:01
+                    raise _BadLine(
+                        f"expected an HLA allele of {gene} such as '*57:01', found {allele!r}"
+                    )
         elif parse_diplotype(text) is None:
             raise _BadLine(f"expected a diplotype such as '*1/*4', found {diplotype!r}")
         else:
@@ -97,8 +100,10 @@ def _parse(gene: str, cols: list[str], knowledge: Knowledge | None = None) -> Ge
                 m["allele"]: m["status"].lower() == "positive" for m in matches if m is not None
             }
             for allele in carriers:
-                if not HLA_ALLELE.match(allele):
-                    raise _BadLine(f"expected an allele such as '*57:01', found {allele!r}")
+                if hla_allele(gene, allele) is None:
+                    raise _BadLine(
+                        f"expected an allele of {gene} such as '*57:01', found {allele!r}"
+                    )
         elif any(matches):
             raise _BadLine(f"mixes allele carriage with a phenotype: {phenotype!r}")
         elif gene.startswith("HLA-"):

@@ -11,7 +11,7 @@ from pgx.errors import Problem, ProfileError
 from pgx.io._convert import structure
 from pgx.io._yaml import Document, PathKey, format_path, limit_problems, read
 from pgx.model.diplotype import parse_diplotype
-from pgx.model.profile import HLA_ALLELE, Profile
+from pgx.model.profile import HLA_ALLELE, Profile, hla_allele, hla_typing, is_hla
 
 __all__ = ["located", "profile_checks", "read_profile", "source_name"]
 
@@ -20,13 +20,24 @@ _NO_CALLS = frozenset({".", "./.", "NA", "n/a", "no call", "No call", "No Call"}
 
 def profile_checks(profile: Profile) -> Iterator[tuple[PathKey, str]]:
     """Problems a structured profile can still have: notation, empty entries, HLA typings."""
+    yield from _case_duplicates(("germline",), profile.germline)
+    if profile.tumor is not None and profile.tumor.expression is not None:
+        yield from _case_duplicates(("tumor", "expression"), profile.tumor.expression)
     for gene, result in profile.germline.items():
         dip = result.diplotype
-        if dip is not None and dip.strip() not in _NO_CALLS and parse_diplotype(dip) is None:
-            yield (
-                ("germline", gene, "diplotype"),
-                f"expected a diplotype such as '*1/*2', found {dip!r}",
-            )
+        hla = is_hla(gene)
+        if dip is not None and dip.strip() not in _NO_CALLS:
+            if hla and hla_typing(gene, dip) is None:
+                yield (
+                    ("germline", gene, "diplotype"),
+                    f"expected two {gene.upper()} alleles such as '*57:01/*08:01' (current "
+                    f"nomenclature, at least two fields), found {dip!r}",
+                )
+            elif not hla and parse_diplotype(dip) is None:
+                yield (
+                    ("germline", gene, "diplotype"),
+                    f"expected a diplotype such as '*1/*2', found {dip!r}",
+                )
         for rsid, genotype in (result.variants or {}).items():
             parts = genotype.replace("|", "/").split("/")
             if len(parts) != 2 or not all(p.strip() for p in parts):
@@ -38,18 +49,53 @@ def profile_checks(profile: Profile) -> Iterator[tuple[PathKey, str]]:
             yield ("germline", gene), "empty gene entry: give a diplotype, phenotype or result"
         if result.alleles is not None:
             yield from _allele_checks(gene, result.alleles)
-        if gene.startswith("HLA-") and result.phenotype is not None:
+        if hla and result.phenotype is not None:
             yield (
                 ("germline", gene, "phenotype"),
                 "HLA results are two typed alleles (alleles) or carriage such as "
                 f"{{'*57:01': true}} (carriers), not a phenotype: found {result.phenotype!r}",
             )
-        for allele in result.carriers or {}:
-            if not HLA_ALLELE.match(allele):
-                yield (
-                    ("germline", gene, "carriers", allele),
-                    f"expected an allele such as '*57:01', found {allele!r}",
-                )
+        yield from _carrier_checks(gene, result.carriers or {})
+
+
+def _case_duplicates(path: PathKey, table: Mapping[str, object]) -> Iterator[tuple[PathKey, str]]:
+    """Keys naming one gene in different case (``CYP2C19``, ``cyp2c19``) are an error.
+
+    The engine reads ``cyp2c19`` as CYP2C19, so two such entries would be merged with the
+    last one winning, whichever it was.
+    """
+    first: dict[str, str] = {}
+    for key in table:
+        folded = key.strip().upper()
+        if folded in first:
+            yield (
+                (*path, key),
+                f"{key!r} and {first[folded]!r} name the same gene {folded}: give it once",
+            )
+        else:
+            first[folded] = key
+
+
+def _carrier_checks(gene: str, carriers: Mapping[str, bool]) -> Iterator[tuple[PathKey, str]]:
+    said: dict[str, tuple[str, bool]] = {}
+    for allele, carried in carriers.items():
+        if not HLA_ALLELE.match(allele):
+            yield (
+                ("germline", gene, "carriers", allele),
+                f"expected an allele such as '*57:01', found {allele!r}",
+            )
+            continue
+        bare = hla_allele(gene, allele) if is_hla(gene) else allele
+        if bare is None:
+            yield (("germline", gene, "carriers", allele), f"allele {allele!r} is not of {gene}")
+            continue
+        prior = said.setdefault(bare, (allele, carried))
+        if prior[1] != carried:
+            yield (
+                ("germline", gene, "carriers", allele),
+                f"{allele!r} and {prior[0]!r} are the same allele, reported both positive "
+                "and negative",
+            )
 
 
 def _allele_checks(gene: str, alleles: tuple[str, ...]) -> Iterator[tuple[PathKey, str]]:
@@ -59,16 +105,13 @@ def _allele_checks(gene: str, alleles: tuple[str, ...]) -> Iterator[tuple[PathKe
             f"expected the two alleles typed at {gene} (write a homozygous typing twice), "
             f"found {len(alleles)}",
         )
-    short = gene.removeprefix("HLA-")
     for i, allele in enumerate(alleles):
-        match = HLA_ALLELE.match(allele)
-        prefix = allele.split("*", 1)[0]
-        if match is None:
+        if HLA_ALLELE.match(allele) is None:
             yield (
                 ("germline", gene, "alleles", i),
-                f"expected an allele such as '*57:01' or '{gene}*57:01', found {allele!r}",
+                f"expected an allele such as '*57:01' or '{gene.upper()}*57:01', found {allele!r}",
             )
-        elif prefix not in ("", gene, short):
+        elif hla_allele(gene, allele) is None:
             yield (("germline", gene, "alleles", i), f"allele {allele!r} is not of {gene}")
 
 

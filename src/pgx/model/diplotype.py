@@ -7,7 +7,14 @@ from collections.abc import Collection
 
 from attrs import frozen
 
-__all__ = ["AT_LEAST_3", "MAX_COPIES", "UNKNOWN_COPIES", "Haplotype", "allele_names", "parse_diplotype"]
+__all__ = [
+    "AT_LEAST_3",
+    "MAX_COPIES",
+    "UNKNOWN_COPIES",
+    "Haplotype",
+    "allele_names",
+    "parse_diplotype",
+]
 
 _TANDEM = re.compile(r"\+(?=\*)")
 _COPIES = re.compile(r"^(?P<name>.+?)x(?P<n>\d+|N|≥3|>=3)$")
@@ -45,7 +52,9 @@ def parse_diplotype(text: str, known: Collection[str] = ()) -> tuple[Haplotype, 
             if match and match["name"].startswith("*"):
                 n = match["n"]
                 copies = {"N": UNKNOWN_COPIES, "≥3": AT_LEAST_3, ">=3": AT_LEAST_3}.get(n)
-                if copies is None and not (n.isascii() and len(n) <= 3 and 0 < int(n) <= MAX_COPIES):
+                if copies is None and not (
+                    n.isascii() and len(n) <= 3 and 0 < int(n) <= MAX_COPIES
+                ):
                     # "x0" is no notation of CPIC's (a deletion is *5); past MAX_COPIES, or in
                     # another script's digits, it is no copy number
                     return None
