@@ -6,10 +6,9 @@ from collections.abc import Callable, Mapping
 
 from pgx.engine._facts import Facts, Observed, bounds, germline_result
 from pgx.model import ruleset as rs
-from pgx.model.diplotype import allele_names, parse_diplotype
+from pgx.model.diplotype import allele_names, hla_typing, is_hla, parse_diplotype
 from pgx.model.knowledge import Knowledge
 from pgx.model.logic import Truth
-from pgx.model.profile import hla_typing, is_hla
 
 __all__ = ["GERMLINE", "genotype_key"]
 

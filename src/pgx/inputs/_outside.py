@@ -16,9 +16,9 @@ from attrs import evolve
 
 from pgx.inputs._symbols import unknown_gene
 from pgx.inputs._text import bad, lines
-from pgx.model.diplotype import parse_diplotype
+from pgx.model.diplotype import hla_allele, parse_diplotype
 from pgx.model.knowledge import Knowledge
-from pgx.model.profile import GeneCall, GeneResult, hla_allele
+from pgx.model.profile import GeneCall, GeneResult
 
 __all__ = ["NO_CALL", "read_outside_calls", "read_outside_calls_checked"]
 

@@ -10,8 +10,8 @@ from typing import Any
 from pgx.errors import Problem, ProfileError
 from pgx.io._convert import structure
 from pgx.io._yaml import Document, PathKey, format_path, limit_problems, read
-from pgx.model.diplotype import parse_diplotype
-from pgx.model.profile import HLA_ALLELE, Profile, hla_allele, hla_typing, is_hla
+from pgx.model.diplotype import hla_allele, hla_typing, is_hla, parse_diplotype
+from pgx.model.profile import HLA_ALLELE, Profile
 
 __all__ = ["located", "profile_checks", "read_profile", "source_name"]
 

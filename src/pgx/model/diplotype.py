@@ -7,6 +7,8 @@ from collections.abc import Collection
 
 from attrs import frozen
 
+from pgx.model.profile import HLA_ALLELE
+
 __all__ = [
     "AT_LEAST_3",
     "MAX_COPIES",
@@ -71,3 +73,39 @@ def allele_names(text: str) -> tuple[str, ...] | None:
     if parsed is None:
         return None
     return tuple(name for hap in parsed for name, _ in hap.parts)
+
+
+def hla_allele(gene: str, allele: str) -> str | None:
+    """``allele`` of HLA ``gene`` without its gene prefix; ``None`` if it is not one.
+
+    ``HLA-B*57:01``, ``B*57:01`` and ``*57:01`` are ``*57:01`` of HLA-B; ``HLA-A*57:01``,
+    ``*5701`` (old nomenclature) and ``*57`` (a serological group) are not alleles of HLA-B.
+    """
+    text = allele.strip()
+    if not HLA_ALLELE.match(text):
+        return None
+    prefix, _, rest = text.partition("*")
+    canonical = gene.strip().upper()
+    if prefix not in ("", canonical, canonical.removeprefix("HLA-")):
+        return None
+    return "*" + rest
+
+
+def hla_typing(gene: str, text: str) -> tuple[str, str] | None:
+    """The two alleles of an HLA typing written as a diplotype (``HLA-B*57:01/*08:01``).
+
+    ``None`` unless both halves are alleles of ``gene`` (see `hla_allele`): an unreadable
+    typing must stay unknown, never read as carrying no allele of interest.
+    """
+    halves = text.split("/")
+    if len(halves) != 2:
+        return None
+    first, second = (hla_allele(gene, half) for half in halves)
+    if first is None or second is None:
+        return None
+    return first, second
+
+
+def is_hla(gene: str) -> bool:
+    """Whether ``gene`` names an HLA gene, in any case (``HLA-B``, ``hla-b``)."""
+    return gene.strip().upper().startswith("HLA-")

@@ -28,9 +28,6 @@ __all__ = [
     "SomaticVariant",
     "Therapy",
     "Tumor",
-    "hla_allele",
-    "hla_typing",
-    "is_hla",
 ]
 
 #: An HLA allele in current nomenclature, at least two fields, optionally prefixed by the
@@ -38,42 +35,6 @@ __all__ = [
 #: ``positive`` matches no rule and would read as "not a carrier", so it is refused.
 #: ASCII digits only: ``*５７:０１`` would otherwise pass and then equal no rule's ``*57:01``.
 HLA_ALLELE = re.compile(r"^(?:(?:HLA-)?[A-Z][A-Z0-9]*)?\*\d{2,3}(?::\d{2,3}){1,3}[A-Z]?$", re.ASCII)
-
-
-def hla_allele(gene: str, allele: str) -> str | None:
-    """``allele`` of HLA ``gene`` without its gene prefix; ``None`` if it is not one.
-
-    ``HLA-B*57:01``, ``B*57:01`` and ``*57:01`` are ``*57:01`` of HLA-B; ``HLA-A*57:01``,
-    ``*5701`` (old nomenclature) and ``*57`` (a serological group) are not alleles of HLA-B.
-    """
-    text = allele.strip()
-    if not HLA_ALLELE.match(text):
-        return None
-    prefix, _, rest = text.partition("*")
-    canonical = gene.strip().upper()
-    if prefix not in ("", canonical, canonical.removeprefix("HLA-")):
-        return None
-    return "*" + rest
-
-
-def hla_typing(gene: str, text: str) -> tuple[str, str] | None:
-    """The two alleles of an HLA typing written as a diplotype (``HLA-B*57:01/*08:01``).
-
-    ``None`` unless both halves are alleles of ``gene`` (see `hla_allele`): an unreadable
-    typing must stay unknown, never read as carrying no allele of interest.
-    """
-    halves = text.split("/")
-    if len(halves) != 2:
-        return None
-    first, second = (hla_allele(gene, half) for half in halves)
-    if first is None or second is None:
-        return None
-    return first, second
-
-
-def is_hla(gene: str) -> bool:
-    """Whether ``gene`` names an HLA gene, in any case (``HLA-B``, ``hla-b``)."""
-    return gene.strip().upper().startswith("HLA-")
 
 
 Classification = Literal[
