@@ -113,3 +113,43 @@ def test_outside_call_hla(tmp_path: Path, line: str, expect: tuple[str, str] | N
         assert any("not used" in w for w in report.warnings)
     else:
         assert actions == [expect]
+
+
+@pytest.mark.parametrize(
+    ("text", "expect"),
+    [
+        ("HLA-B*57:01+HLA-B*08:01", ("cpic-hla-b-abacavir-positive", "avoid")),
+        ("B*57:01+B*08:01", ("cpic-hla-b-abacavir-positive", "avoid")),
+        ("HLA-B*5701+HLA-B*0801", None),
+        ("*5701+*0801", None),
+        ("HLA-B*57:01/HLA-B*08:01", None),  # '/' in a GL string is ambiguity, not two alleles
+        ("HLA-A*57:01+HLA-A*08:01", None),
+    ],
+)
+def test_fhir_hla_genotype(text: str, expect: tuple[str, str] | None) -> None:
+    """FHIR genotypes: prefixed typings are read; an unreadable one is never a non-carrier."""
+    from pgx.fhir import profile_from_bundle
+
+    observation = {
+        "resourceType": "Observation",
+        "id": "g1",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "84413-4"}]},
+        "subject": {"reference": "Patient/p1"},
+        "valueCodeableConcept": {"text": text},
+        "component": [
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "48018-6"}]},
+                "valueCodeableConcept": {"text": "HLA-B"},
+            }
+        ],
+    }
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": observation}]}
+    try:
+        actions = _actions(profile_from_bundle(bundle), "abacavir")
+    except ProfileError:
+        actions = []
+    if expect is None:
+        assert ("cpic-hla-b-abacavir-negative", "standard_dosing") not in actions
+    else:
+        assert actions == [expect]
