@@ -90,13 +90,19 @@ def test_vcf_genotypes_against_profile_variants(tmp_path: Path) -> None:
 
 
 def test_assume_reference_is_reported(tmp_path: Path) -> None:
-    vcf = _vcf(tmp_path, CYP2C9=("*1", "*2"))
+    text = vcf_text(
+        tiny_definitions(),
+        {"CYP2C9": ("*1", "*2"), "CYP2C19": ("*1", "*1")},
+        missing=[("CYP2C19", "rs12248560"), ("CYP2C19", "rs28399504")],
+    )
+    vcf = write_vcf(tmp_path / "s.vcf", text)
     profile = load_profile(vcf=vcf, ruleset=tiny_ruleset(), assume_reference=True)
     report = evaluate(profile, tiny_ruleset(), now=NOW)
     assert report.phenotypes["CYP2C19"].phenotype == "Normal Metabolizer"
     call = report.phenotypes["CYP2C19"].call
     assert call is not None
     assert call.assume_reference
+    assert call.assumed_positions == ("rs12248560", "rs28399504")
     assert any("assume_reference" in w for w in report.warnings)
     data = json.loads(report.to_json())
     assert data["phenotypes"]["CYP2C19"]["call"]["assume_reference"] is True

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from pgx.inputs._expression import read_expression, read_expression_checked
     from pgx.inputs._maf import MafTumor, read_maf, read_maf_tumor
     from pgx.inputs._match import call_gene
-    from pgx.inputs._merge import call_vcf, germline_genes, merge_inputs
+    from pgx.inputs._merge import call_vcf, call_vcf_checked, germline_genes, merge_inputs
     from pgx.inputs._outside import read_outside_calls, read_outside_calls_checked
     from pgx.inputs._panel import read_panel
     from pgx.inputs._vcf import VcfGenotypes, read_vcf
@@ -28,6 +28,7 @@ __all__ = [
     "VcfGenotypes",
     "call_gene",
     "call_vcf",
+    "call_vcf_checked",
     "germline_genes",
     "load_profile",
     "merge_inputs",
@@ -48,6 +49,7 @@ _HOME = {
     "VcfGenotypes": "_vcf",
     "call_gene": "_match",
     "call_vcf": "_merge",
+    "call_vcf_checked": "_merge",
     "germline_genes": "_merge",
     "merge_inputs": "_merge",
     "read_expression": "_expression",

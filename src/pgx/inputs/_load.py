@@ -169,7 +169,7 @@ def _merge_all(
     # start-up time: the readers load only when pipeline files are given
     from pgx.inputs._expression import read_expression_checked  # noqa: PLC0415
     from pgx.inputs._maf import read_maf_tumor  # noqa: PLC0415
-    from pgx.inputs._merge import call_vcf, merge_inputs  # noqa: PLC0415
+    from pgx.inputs._merge import call_vcf_checked, merge_inputs  # noqa: PLC0415
     from pgx.inputs._outside import read_outside_calls_checked  # noqa: PLC0415
     from pgx.inputs._panel import read_panel  # noqa: PLC0415
 
@@ -180,10 +180,11 @@ def _merge_all(
     called = None
     sample_id = None
     if vcf is not None:
-        sample_id, called_genes = call_vcf(
+        sample_id, called_genes, found = call_vcf_checked(
             vcf, rules, sample=sample, assume_reference=assume_reference
         )
         called = (str(vcf), called_genes)
+        warnings.extend(found)
     outside = None
     if outside_calls is not None:
         results, found = read_outside_calls_checked(outside_calls, rules.knowledge)

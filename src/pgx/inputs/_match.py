@@ -140,6 +140,13 @@ def _read_record(
     ``(None, warning)`` when it cannot be used.
     """
     end = dp.position + len(dp.ref) - 1
+    if rec.block_end is not None:  # inside a gVCF reference block
+        if pos != dp.position or rec.block_end < end:
+            return None, None  # a block must span every base of the position
+        block = [dp.ref if allele == "" else None for allele in rec.alleles]
+        if len(block) > 2:
+            return None, f"{pid}: genotype with {len(block)} alleles (line {rec.line}): not used"
+        return _Reading((block[0], block[1] if len(block) == 2 else None), rec), None
     context: dict[int, str] = {}
     for start, bases in ((dp.position, dp.ref), (pos, rec.ref)):
         for offset, base in enumerate(bases.upper()):
@@ -294,6 +301,32 @@ def _conflict(pid: str, calls: Sequence[_Reading]) -> tuple[_Site, str, bool]:
     )
 
 
+def _sites(
+    gene: str, defs: AlleleDefinitions, vcf: VcfGenotypes, *, assume: bool
+) -> tuple[list[_Site], list[str], list[str]]:
+    """Every defining position as the sample has it; warnings; positions assumed reference."""
+    chrom = norm_chrom(defs.chromosome)
+    defining = {dp.position for dp in defs.positions.values()}
+    sites: list[_Site] = []
+    warnings: list[str] = []
+    assumed: list[str] = []
+    for pid, dp in defs.positions.items():
+        records = [
+            (pos, rec)
+            for pos in window(dp)
+            # a record at another defining position is read there, not here
+            if pos == dp.position or pos not in defining
+            for rec in vcf.records.get((chrom, pos), ())
+        ]
+        site, warning, was_assumed = _site(pid, dp, records, assume)
+        sites.append(site)
+        if warning:
+            warnings.append(f"{gene} {warning}")
+        if was_assumed:
+            assumed.append(pid)
+    return sites, warnings, assumed
+
+
 def _genotype_text(site: _Site) -> str:
     sep = "|" if site.phase is not None else "/"
     return sep.join("." if b is None else b for b in site.bases)
@@ -321,29 +354,29 @@ def call_gene(
         The gene's result with its `GeneCall`: positions used and missing, unmatched
         variants, and every candidate diplotype.
     """
-    chrom = norm_chrom(defs.chromosome)
-    defining = {dp.position for dp in defs.positions.values()}
-    sites: list[_Site] = []
-    warnings: list[str] = []
-    assumed: list[str] = []
-    for pid, dp in defs.positions.items():
-        records = [
-            (pos, rec)
-            for pos in window(dp)
-            # a record at another defining position is read there, not here
-            if pos == dp.position or pos not in defining
-            for rec in vcf.records.get((chrom, pos), ())
-        ]
-        site, warning, was_assumed = _site(pid, dp, records, assume_reference)
-        sites.append(site)
-        if warning:
-            warnings.append(f"{gene} {warning}")
-        if was_assumed:
-            assumed.append(pid)
+    sites, warnings, assumed = _sites(gene, defs, vcf, assume=False)
+    notes = []
+    if assume_reference:
+        # Reference is assumed only where the VCF shows it covers the gene: a file with none
+        # of the gene's positions (header only, another build, another panel) or with a
+        # reference base that disagrees says nothing about it, and "assumed normal" there
+        # would be a confident wrong call.
+        mismatch = any("another build?" in w for w in warnings)
+        if any(s.observed for s in sites) and not mismatch:
+            sites, warnings, assumed = _sites(gene, defs, vcf, assume=True)
+        else:
+            why = (
+                "a reference base in the VCF disagrees with the definitions (another build?)"
+                if mismatch
+                else f"none of its {len(sites)} positions is in the VCF"
+            )
+            notes.append(f"reference not assumed for {gene}: {why}")
+            warnings.append(
+                f"{gene}: reference not assumed (assume_reference): {why}; left uncalled"
+            )
     unmatched = [
         f"{s.pid} {defs.positions[s.pid].ref}>{alt}" for s in sites for alt in s.undocumented
     ]
-    notes = []
     if assumed:
         notes.append(
             f"assumed reference at {len(assumed)} position(s) absent from the VCF: "
@@ -360,6 +393,7 @@ def call_gene(
         missing_positions=tuple(s.pid for s in sites if not s.observed),
         unmatched_variants=tuple(unmatched),
         assume_reference=assume_reference,
+        assumed_positions=tuple(assumed),
         notes=tuple(notes),
         warnings=tuple(warnings),
     )

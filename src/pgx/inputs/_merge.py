@@ -31,7 +31,7 @@ from pgx.model.profile import (
     Tumor,
 )
 
-__all__ = ["call_vcf", "germline_genes", "merge_inputs"]
+__all__ = ["call_vcf", "call_vcf_checked", "germline_genes", "merge_inputs"]
 
 _GERMLINE_LEAVES = (
     rs.PhenotypeLeaf,
@@ -77,6 +77,29 @@ def call_vcf(
     Returns:
         The sample's name and the gene results.
     """
+    sample_name, results, _ = call_vcf_checked(
+        path, ruleset, sample=sample, assume_reference=assume_reference
+    )
+    return sample_name, results
+
+
+def call_vcf_checked(
+    path: str | os.PathLike[str],
+    ruleset: rs.RuleSet,
+    *,
+    sample: str | None = None,
+    assume_reference: bool = False,
+) -> tuple[str, dict[str, GeneResult], tuple[str, ...]]:
+    """`call_vcf`, with the warnings that concern the whole file.
+
+    A VCF with a record at none of the allele-defining positions (a header-only file,
+    another build without build headers, an exome or panel of other genes, a gVCF without
+    its reference blocks) says nothing about any gene: that is a warning, and
+    ``assume_reference`` is then not applied at all.
+
+    Returns:
+        The sample's name, the gene results, and the file's warnings.
+    """
     knowledge = ruleset.knowledge
     definitions = knowledge.allele_definitions
     wanted = {
@@ -86,6 +109,18 @@ def call_vcf(
         for pos in window(dp)
     }
     genotypes = read_vcf(path, wanted, sample)
+    defined = {
+        (norm_chrom(defs.chromosome), dp.position)
+        for defs in definitions.values()
+        for dp in defs.positions.values()
+    }
+    warnings: list[str] = []
+    if defined and not defined & set(genotypes.records):
+        warnings.append(
+            f"0 of {len(defined)} pharmacogene positions found in {path} — wrong build, "
+            "wrong file, or a gVCF?"
+        )
+        assume_reference = False
     out = {
         gene: call_gene(
             gene,
@@ -108,7 +143,7 @@ def call_vcf(
                 ),
             )
         )
-    return genotypes.sample, out
+    return genotypes.sample, out, tuple(warnings)
 
 
 def _bare(result: GeneResult) -> bool:

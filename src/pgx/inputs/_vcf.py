@@ -3,10 +3,16 @@
 Only the records at wanted positions are parsed; every other line is skipped after reading
 its first two columns, so a whole-genome VCF streams through in constant memory. QUAL and
 FILTER are not read (as in PharmCAT): filter the file first.
+
+A gVCF's reference blocks (a record with ``END=`` in INFO, typically ALT ``<NON_REF>`` or
+``<*>``) are calls for every position they span: the reader gives each wanted position
+inside a block the block's genotype, so a ``0/0`` block is a reference call there and a
+``./.`` block a no-call.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 from collections.abc import Collection
@@ -26,6 +32,7 @@ _GRCH37_LENGTHS = {
 }  # fmt: skip
 _GRCH37_NAMES = re.compile(r"grch37|hg19|\bb37\b|hs37|ncbi37|human_g1k_v37", re.IGNORECASE)
 _CONTIG = re.compile(r"^##contig=<(?P<body>.*)>$")
+_END = re.compile(r"(?:^|;)END=(\d+)(?:;|$)")
 
 
 #: Most digits in a VCF number (POS, a GT allele index, a contig length).
@@ -59,6 +66,9 @@ class Genotype:
         phase_set: FORMAT/PS, when given.
         line: The line of the record.
         alts: The record's ALT alleles.
+        block_end: For a position inside a gVCF reference block (after its first base):
+            the block's last position. ``ref`` is then empty (the block names only its first
+            base) and ``alleles`` are ``""`` for a reference allele, ``None`` otherwise.
     """
 
     ref: str
@@ -67,6 +77,7 @@ class Genotype:
     phase_set: str | None
     line: int
     alts: tuple[str, ...] = ()
+    block_end: int | None = None
 
 
 @frozen
@@ -119,6 +130,9 @@ def read_vcf(
     """
     source = str(path)
     want = frozenset(wanted)
+    by_chrom: dict[str, list[int]] = {}
+    for chrom, pos in sorted(want):
+        by_chrom.setdefault(chrom, []).append(pos)
     column: int | None = None
     name = ""
     records: dict[tuple[str, int], list[Genotype]] = {}
@@ -142,12 +156,51 @@ def read_vcf(
         if pos is None:
             raise bad(source, number, f"POS is not a number: {head[1][:40]!r}")
         key = (norm_chrom(head[0]), pos)
-        if key not in want:
-            continue
-        records.setdefault(key, []).append(_record(source, number, text, column))
+        if key in want:
+            records.setdefault(key, []).append(_record(source, number, text, column))
+        if "END=" in text:
+            _block((source, number), text, column, by_chrom.get(key[0], []), records)
     if column is None:
         raise bad(source, None, "no #CHROM header line: not a VCF or the file is truncated")
     return VcfGenotypes(source, name, {k: tuple(v) for k, v in records.items()})
+
+
+def _block(
+    where: tuple[str, int],
+    text: str,
+    column: int,
+    positions: list[int],
+    records: dict[tuple[str, int], list[Genotype]],
+) -> None:
+    """A gVCF reference block: its genotype at every wanted position after its first.
+
+    ``where`` is the file and line of the block's record.
+    """
+    source, number = where
+    cols = text.split("\t")
+    if len(cols) <= column:
+        return  # _record reports a short line when the block starts at a wanted position
+    match = _END.search(cols[7])
+    if match is None:
+        return
+    start, end = int(cols[1]), int(match.group(1))
+    first = bisect.bisect_right(positions, start)
+    last = bisect.bisect_right(positions, end)
+    if first == last:
+        return
+    gt = cols[column].split(":", 1)[0]
+    if cols[8].split(":", 1)[0] != "GT":
+        raise bad(source, number, "FORMAT must start with GT")
+    indexes = re.split(r"[/|]", gt)
+    if not all(i == "." or i.isdigit() for i in indexes):
+        raise bad(source, number, f"bad genotype {gt!r}")
+    # inside a block only the reference allele is a call: <NON_REF> says nothing definite
+    alleles = tuple("" if i == "0" else None for i in indexes)
+    chrom = norm_chrom(cols[0])
+    for pos in positions[first:last]:
+        records.setdefault((chrom, pos), []).append(
+            Genotype("", alleles, False, None, number, block_end=end)
+        )
 
 
 def _header(source: str, number: int, text: str, sample: str | None) -> tuple[int, str]:

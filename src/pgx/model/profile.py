@@ -78,6 +78,8 @@ class GeneCall:
         truncated: More diplotypes fit than ``candidates`` lists (the phenotype is then
             never stated).
         assume_reference: Positions absent from the VCF were taken as reference.
+        assumed_positions: The positions taken as reference because the VCF lacks them
+            (only when ``assume_reference`` is set and the VCF covers the gene at all).
         overridden: What this result replaced, e.g. ``outside call replaced VCF call *1/*2``.
         notes: Anything else the report should say about the call.
         warnings: Problems with the input for this gene (copied to the report's warnings).
@@ -91,6 +93,7 @@ class GeneCall:
     candidates: tuple[str, ...] = ()
     truncated: bool = False
     assume_reference: bool = False
+    assumed_positions: tuple[str, ...] = ()
     overridden: str | None = None
     notes: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
