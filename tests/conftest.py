@@ -22,6 +22,13 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+# The bundled-rules cache (pgx.io._cache) goes to a directory of this test run, never to the
+# user's own cache; a fresh one per run also means the first load parses the YAML itself.
+if "PGX_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["PGX_CACHE_DIR"] = os.path.join(tempfile.mkdtemp(prefix="pgx-test-cache-"), "c")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(

@@ -29,7 +29,10 @@ def test_undecided_rules_become_info_cards() -> None:
     response = cards(report)["cards"]
     assert response
     assert all(c["indicator"] == "info" for c in response)
-    assert any("germline.CYP2C9" in c["summary"] for c in response)
+    assert any("CYP2C9" in c["summary"] for c in response)
+    # every group of undecided rules as its own card on request
+    full = cards(report, undecided="full")["cards"]
+    assert any("germline.CYP2C9" in c["summary"] for c in full)
 
 
 def test_cards_are_deterministic() -> None:

@@ -9,12 +9,12 @@ print(report.to_markdown())
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from pgx import cds_hooks as cds_hooks  # `pgx.cds_hooks.cards(...)` after `import pgx`
 from pgx import engine, io, render
 from pgx.errors import InputError, PgxError, Problem, ProfileError, RuleFileError
 from pgx.explanation import Explanation, explain
@@ -55,6 +55,8 @@ __all__ = [
 _ports.install("report_to_dict", io.report_to_dict)
 _ports.install("report_from_dict", io.report_from_dict)
 _ports.install("report_markdown", render.markdown)
+_ports.install("report_html", render.html)
+_ports.install("undecided_summary", render.undecided_summary)
 _ports.install("explanation_markdown", render.explanation_markdown)
 _ports.install(
     "report_fhir", lambda report: render.fhir_bundle(report, default_ruleset().knowledge)
@@ -67,14 +69,8 @@ RULE_LANGUAGE_VERSION = 1
 """The rule language version this pgx reads (``pgx_rules: 1``)."""
 
 
-@functools.cache
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415 - lazy
-
-    try:
-        return version("pgx")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "0+unknown"
+    return io.pgx_version()
 
 
 def __getattr__(name: str) -> str:

@@ -15,6 +15,9 @@ from pgx.model.report import (
     RulesetInfo,
     Superseded,
     TraceEntry,
+    UndecidedMode,
+    finding_order,
+    order_findings,
 )
 
 __all__ = [
@@ -29,4 +32,7 @@ __all__ = [
     "RulesetInfo",
     "Superseded",
     "TraceEntry",
+    "UndecidedMode",
+    "finding_order",
+    "order_findings",
 ]

@@ -77,11 +77,21 @@ def _lab(facts: Facts, leaf: rs.LabLeaf) -> Observed:
         return Truth.UNKNOWN, "not measured"
     lab = clinical.labs[leaf.name]
     entry = facts.knowledge.labs[leaf.name]
-    if lab.unit not in entry.units:
+    unit = entry.unit(lab.unit)
+    if unit is None:
         facts.warnings.add(f"lab {leaf.name} unit '{lab.unit}' is not one pgx can convert")
         return Truth.UNKNOWN, f"{lab.value:g} {lab.unit} (unknown unit)"
     # compare in the canonical unit: conversions may be affine (HbA1c mmol/mol -> %)
-    value = entry.to_canonical(lab.value, lab.unit)
+    value = entry.to_canonical(lab.value, unit)
+    if entry.plausible is not None and not entry.plausible[0] <= value <= entry.plausible[1]:
+        canonical = next(iter(entry.units))
+        lowest, highest = entry.plausible
+        facts.warnings.add(
+            f"lab {leaf.name} {lab.value:g} {lab.unit} is not a plausible value ({value:.3g} "
+            f"{canonical}; plausible {lowest:g}-{highest:g} {canonical}): is the unit right? "
+            "Read as unknown"
+        )
+        return Truth.UNKNOWN, f"{lab.value:g} {lab.unit} (implausible for its unit)"
     low = None if leaf.at_least is None else entry.to_canonical(leaf.at_least, leaf.unit)
     high = None if leaf.at_most is None else entry.to_canonical(leaf.at_most, leaf.unit)
     return Truth.of(bounds(value, low, high)), f"{lab.value:g} {lab.unit}"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pgx.engine._compile import RuleOutcome, compiled
 from pgx.errors import InputError, Problem
 from pgx.model import ruleset as rs
+from pgx.model._words import did_you_mean
 from pgx.model.logic import Truth
 from pgx.model.profile import Profile
 from pgx.model.report import (
@@ -18,7 +19,7 @@ from pgx.model.report import (
     RulesetInfo,
     Superseded,
     TraceEntry,
-    sort_findings,
+    order_findings,
 )
 
 __all__ = ["DEFAULT_INDICATOR", "evaluate_profile"]
@@ -45,7 +46,7 @@ def _contradict(a: str, b: str) -> bool:
     return a != b and a in _DOSE and b in _DOSE
 
 
-def _finding(rule: rs.Rule, trace: tuple[TraceEntry, ...]) -> Finding:
+def _finding(rule: rs.Rule, trace: tuple[TraceEntry, ...], current: frozenset[str]) -> Finding:
     then = rule.then
     return Finding(
         rule_id=rule.id,
@@ -62,6 +63,7 @@ def _finding(rule: rs.Rule, trace: tuple[TraceEntry, ...]) -> Finding:
         detail=then.detail,
         against=then.against,
         source=rule.source,
+        current=not current.isdisjoint(rule.drugs),
     )
 
 
@@ -104,18 +106,26 @@ def evaluate_profile(
     rules = compiled(ruleset)
     generated_at = _timestamp(now)
     requested: tuple[str, ...] | None = None
+    uncovered: tuple[str, ...] = ()
     if drugs is not None:
         requested = tuple(sorted({d.strip().lower() for d in drugs}))
-        unknown = [d for d in requested if d not in ruleset.knowledge.drugs]
+        known = ruleset.knowledge.drugs
+        unknown = [d for d in requested if d not in known]
         if unknown:
             raise InputError(
-                Problem(f"drugs[{i}]", f"unknown drug '{d}' (not in the drug table)")
+                Problem(
+                    f"drugs[{i}]",
+                    f"unknown drug '{d}' (not in the drug table){did_you_mean(d, known)}",
+                )
                 for i, d in enumerate(unknown)
             )
+        # a drug pgx knows but no rule is about: "nothing fired" would read as a clean result
+        uncovered = tuple(d for d in requested if not rules.by_drug.get(d))
         indices = sorted({i for d in requested for i in rules.by_drug.get(d, ())})
         candidates = [rules.active[i] for i in indices]
     else:
         candidates = list(rules.active)
+    current = _current_drugs(profile, requested)
 
     facts = rules.facts(profile)
     fired: list[tuple[rs.Rule, Truth]] = []
@@ -129,7 +139,7 @@ def evaluate_profile(
 
     hidden = {sid: rule.id for rule, _ in fired for sid in rule.supersedes}
     findings = [
-        _finding(rule, RuleOutcome(rule, truth, facts).trace)
+        _finding(rule, RuleOutcome(rule, truth, facts).trace, current)
         for rule, truth in fired
         if rule.id not in hidden
     ]
@@ -161,13 +171,33 @@ def evaluate_profile(
         ruleset=RulesetInfo(ruleset.name, ruleset.version, ruleset.sha256),
         input_sha256=input_sha256,
         phenotypes=dict(sorted(facts.phenotypes.items())),
-        findings=sort_findings(findings),
+        findings=order_findings(findings),
         indeterminate=tuple(sorted(indeterminate, key=lambda i: i.rule_id)),
         conflicts=_conflicts(findings),
         superseded=tuple(superseded),
-        warnings=tuple(sorted(facts.warnings)),
+        warnings=_warnings(facts.warnings, profile, uncovered),
         drugs=requested,
+        has_tumor=profile.tumor is not None,
+        uncovered_drugs=uncovered,
     )
+
+
+def _current_drugs(profile: Profile, requested: tuple[str, ...] | None) -> frozenset[str]:
+    """The drugs the patient takes and the drugs being ordered."""
+    taking = profile.clinical.medications if profile.clinical is not None else None
+    return frozenset(d.strip().lower() for d in (*(taking or ()), *(requested or ())))
+
+
+def _warnings(found: set[str], profile: Profile, uncovered: tuple[str, ...]) -> tuple[str, ...]:
+    """The report's warnings, the most important first.
+
+    Drugs no rule covers, then problems with the input files (a VCF with no pharmacogene
+    position) in the order found, then the rest in a stable order.
+    """
+    first = [f"no pgx rule covers {drug}" for drug in uncovered]
+    first += [w for w in profile.warnings if w in found]
+    rest = sorted(found - set(first))
+    return tuple(dict.fromkeys([*first, *rest]))
 
 
 def _conflicts(findings: list[Finding]) -> tuple[Conflict, ...]:

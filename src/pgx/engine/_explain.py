@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pgx.engine._compile import compiled
 from pgx.errors import InputError, Problem
-from pgx.model._words import describe
+from pgx.model._words import describe, did_you_mean
 from pgx.model.explanation import Explanation
 from pgx.model.profile import Profile
 from pgx.model.ruleset import RuleSet
@@ -23,7 +23,13 @@ def explain_rule(profile: Profile, rule_id: str, rules: RuleSet) -> Explanation:
         result = engine.outcome(profile, rule_id)
     except KeyError:
         raise InputError(
-            [Problem("rule", f"no rule '{rule_id}' in ruleset {rules.name} {rules.version}")]
+            [
+                Problem(
+                    "rule",
+                    f"no rule '{rule_id}' in ruleset {rules.name} {rules.version}"
+                    + did_you_mean(rule_id, (r.id for r in rules.rules)),
+                )
+            ]
         ) from None
     undecided = result.outcome == "indeterminate"
     hiding = tuple(

@@ -9,7 +9,7 @@ from attrs import evolve
 
 from pgx.engine._phenotype import call_phenotype
 from pgx.model import condition as rs
-from pgx.model._words import describe_leaf, leaf_path
+from pgx.model._words import describe_leaf, did_you_mean, leaf_path
 from pgx.model.knowledge import Knowledge
 from pgx.model.logic import Truth
 from pgx.model.profile import GeneResult, Profile, SomaticVariant
@@ -75,7 +75,8 @@ class Facts:
             if result.call is not None:  # input problems for this gene (VCF, outside calls)
                 self.warnings.update(result.call.warnings)
             if gene not in knowledge.genes:
-                self.warnings.add(f"germline gene '{gene}' is not in pgx's gene table")
+                hint = did_you_mean(gene, knowledge.genes)
+                self.warnings.add(f"germline gene '{gene}' is not in pgx's gene table{hint}")
         self.warnings.update(profile.warnings)  # input problems load_profile found
         tumor = profile.tumor
         self.somatic: dict[str, list[SomaticVariant]] | None = None

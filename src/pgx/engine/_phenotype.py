@@ -344,4 +344,11 @@ def _call_one(gene: str, result: GeneResult, knowledge: Knowledge) -> GenePhenot
         return GenePhenotype(
             "not_phenotyped", "reported", shown, reason=f"{gene} is read by genotype"
         )
-    return GenePhenotype("not_phenotyped", "reported", None, reason=f"no {gene} phenotype given")
+    if result.findings is not None:
+        # tested for classified variants: that answers variant rules, not phenotype rules
+        found = len(result.findings)
+        what = f"{found} classified variant(s)" if found else "no classified variant"
+        return GenePhenotype(
+            "not_phenotyped", "reported", None, reason=f"{what} reported; phenotype not tested"
+        )
+    return GenePhenotype("not_phenotyped", "reported", None, reason="not tested")

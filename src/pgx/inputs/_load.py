@@ -34,6 +34,7 @@ def load_profile(
     assume_reference: bool = False,
     ruleset: rs.RuleSet | None = None,
     fhir: str | os.PathLike[str] | None = None,
+    strict: bool = False,
 ) -> Profile:
     """Load a patient profile, merged with pipeline inputs when given.
 
@@ -56,6 +57,8 @@ def load_profile(
             header (``ihc``, ``h_score``, ``z_score``, ``fold_change``, ``tpm``, ``level``).
         assume_reference: Take VCF positions that are absent as reference (off by default;
             the report records its use).
+        strict: Make a bad line of the outside-call file an error rather than a warning
+            (CLI ``--strict``).
         ruleset: Whose knowledge (gene table, allele definitions, phenotype tables) reads
             the inputs; the bundled rules by default.
         fhir: A FHIR R4 Bundle (JSON) of Genomics Reporting IG Observations, medications
@@ -187,7 +190,7 @@ def _merge_all(
         warnings.extend(found)
     outside = None
     if outside_calls is not None:
-        results, found = read_outside_calls_checked(outside_calls, rules.knowledge)
+        results, found = read_outside_calls_checked(outside_calls, rules.knowledge, strict=strict)
         outside = (str(outside_calls), results)
         warnings.extend(found)
     maf = None

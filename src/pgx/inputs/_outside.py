@@ -14,6 +14,7 @@ import re
 
 from attrs import evolve
 
+from pgx.errors import Problem, ProfileError
 from pgx.inputs._symbols import unknown_gene
 from pgx.inputs._text import bad, lines
 from pgx.model.diplotype import hla_allele, parse_diplotype
@@ -137,21 +138,24 @@ def read_outside_calls(path: str | os.PathLike[str]) -> dict[str, GeneResult]:
 
 
 def read_outside_calls_checked(
-    path: str | os.PathLike[str], knowledge: Knowledge | None = None
+    path: str | os.PathLike[str], knowledge: Knowledge | None = None, *, strict: bool = False
 ) -> tuple[dict[str, GeneResult], tuple[str, ...]]:
     """`read_outside_calls`, checking genes and phenotype terms against ``knowledge``.
 
     A line whose gene is not in the gene table (``cyp2d6``, ``CYP2C91``) is left out with a
     warning; a phenotype the gene's table does not have is a bad line for its gene. A file
-    without calls is a warning.
+    without calls is a warning. With ``strict`` every such line is an error instead (a
+    pipeline that would rather stop than report without a call it was given).
 
     Returns:
         The gene results, and the warnings that concern no known gene (file and line).
 
     Raises:
-        ProfileError: as `read_outside_calls`.
+        ProfileError: as `read_outside_calls`; with ``strict``, also every line that would
+            have been a warning, each with its file and line.
     """
     source = str(path)
+    strict_problems: list[Problem] = []
     warnings: list[str] = []
     out: dict[str, GeneResult] = {}
     first_line: dict[str, int] = {}
@@ -167,6 +171,9 @@ def read_outside_calls_checked(
         if problem is not None:
             # not taken for the gene it may mean: a lab's call must name its gene exactly
             warnings.append(f"{where}: outside call not used: {problem}")
+            strict_problems.append(
+                Problem("$", f"outside call not used: {problem}", source, number)
+            )
             continue
         call = GeneCall(source="outside_call", file=source)
         try:
@@ -177,6 +184,9 @@ def read_outside_calls_checked(
                 raise _BadLine(f"{len(cols)} columns; expected at most 4")
             parsed = _parse(gene, cols[1:], knowledge)
         except _BadLine as exc:
+            strict_problems.append(
+                Problem("$", f"outside call for {gene} not used: {exc}", source, number)
+            )
             out[gene] = GeneResult(
                 call=GeneCall(
                     source="outside_call",
@@ -199,4 +209,6 @@ def read_outside_calls_checked(
         warnings.append(
             f"{source}: no calls in file (only comments or blank lines): no outside call was used"
         )
+    if strict and strict_problems:
+        raise ProfileError(strict_problems)
     return out, tuple(warnings)

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pgx.io._profile import read_profile
 from pgx.io._report import profile_sha256, report_from_dict, report_to_dict
-from pgx.io._ruleset import bundled_rules_path, default_ruleset, load_ruleset
+from pgx.io._ruleset import bundled_rules_path, default_ruleset, load_ruleset, pgx_version
 
 __all__ = [
     "bundled_rules_path",
     "default_ruleset",
     "load_ruleset",
+    "pgx_version",
     "profile_sha256",
     "read_profile",
     "report_from_dict",

@@ -11,6 +11,7 @@ from pathlib import Path
 from attrs import evolve
 
 from pgx.errors import Problem, RuleFileError
+from pgx.io._cache import load_documents, store_documents
 from pgx.io._convert import structure
 from pgx.io._knowledge import KnowledgeMerger, check_knowledge
 from pgx.io._profile import located
@@ -19,7 +20,7 @@ from pgx.io._yaml import Document, PathKey, read
 from pgx.model import ruleset as rs
 from pgx.model.knowledge import KnowledgeFile
 
-__all__ = ["bundled_rules_path", "default_ruleset", "load_ruleset"]
+__all__ = ["bundled_rules_path", "default_ruleset", "load_ruleset", "pgx_version"]
 
 
 def bundled_rules_path() -> Path:
@@ -27,7 +28,14 @@ def bundled_rules_path() -> Path:
     return Path(str(importlib.resources.files("pgx").joinpath("rules")))
 
 
-def _read_all(root: Path) -> tuple[list[tuple[Path, Document]], list[Problem]]:
+def _read_all(
+    root: Path, *, cached: bool = False
+) -> tuple[list[tuple[Path, Document]], list[Problem]]:
+    """Every rule and knowledge file under ``root``, parsed.
+
+    ``cached`` (the bundled rules only) takes the parsed documents from the per-user cache
+    when it holds exactly these files' bytes (`pgx.io._cache`), and fills it otherwise.
+    """
     if root.is_dir():
         paths = sorted(
             # not only regular files: a .yaml FIFO or device is refused by name, not skipped
@@ -39,6 +47,15 @@ def _read_all(root: Path) -> tuple[list[tuple[Path, Document]], list[Problem]]:
             return [], [Problem("$", "no .yaml rule files here", str(root))]
     else:
         paths = [root]
+    files: list[tuple[str, bytes]] = []
+    if cached and root.is_dir():
+        try:
+            files = [(p.relative_to(root).as_posix(), p.read_bytes()) for p in paths]
+        except OSError:
+            files = []
+        hit = load_documents(root, files, pgx_version()) if files else None
+        if hit is not None:
+            return [(root / name, hit[name]) for name, _ in files], []
     docs: list[tuple[Path, Document]] = []
     problems: list[Problem] = []
     for path in paths:
@@ -46,7 +63,19 @@ def _read_all(root: Path) -> tuple[list[tuple[Path, Document]], list[Problem]]:
         problems.extend(found)
         if doc is not None:
             docs.append((path, doc))
+    if files and not problems:
+        store_documents(files, pgx_version(), {p.relative_to(root).as_posix(): d for p, d in docs})
     return docs, problems
+
+
+@functools.cache
+def pgx_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415 - lazy
+
+    try:
+        return version("pgx")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0+unknown"
 
 
 def _kind(doc: Document) -> str | None:
@@ -78,7 +107,7 @@ def _bundled_knowledge_docs() -> tuple[
     root = bundled_rules_path()
     entries = []
     files = []
-    docs, problems = _read_all(root / "knowledge")
+    docs, problems = _read_all(root / "knowledge", cached=True)
     for path, doc in docs:
         kf, errors = structure(doc.data, KnowledgeFile)
         problems.extend(located(errors, doc, doc.source))
@@ -133,7 +162,7 @@ def load_ruleset(path: str | os.PathLike[str]) -> rs.RuleSet:
         raise RuleFileError([Problem("$", "no such file or directory", str(root))])
     bundled = bundled_rules_path().resolve()
     own_is_bundled = root.resolve() == bundled
-    docs, problems = _read_all(root)
+    docs, problems = _read_all(root, cached=own_is_bundled)
     merger = KnowledgeMerger()
     entries: list[tuple[str, bytes]] = []
     if not own_is_bundled:

@@ -20,6 +20,8 @@ Operation = Literal[
     "report_from_dict",
     "report_markdown",
     "report_fhir",
+    "report_html",
+    "undecided_summary",
     "explanation_markdown",
     "compile",
 ]
@@ -29,6 +31,8 @@ _OWNER: dict[Operation, str] = {
     "report_from_dict": "pgx.io",
     "report_markdown": "pgx.render",
     "report_fhir": "pgx.render",
+    "report_html": "pgx.render",
+    "undecided_summary": "pgx.render",
     "explanation_markdown": "pgx.render",
     "compile": "pgx.engine",
 }

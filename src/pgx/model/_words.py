@@ -6,11 +6,12 @@ all describe rules the same way.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 
 from pgx.model import condition as rs
 
-__all__ = ["describe", "describe_leaf", "leaf_path", "leaves_of"]
+__all__ = ["describe", "describe_leaf", "did_you_mean", "leaf_path", "leaves_of"]
 
 
 def _one_of(values: Iterable[str]) -> str:
@@ -18,7 +19,22 @@ def _one_of(values: Iterable[str]) -> str:
     return items[0] if len(items) == 1 else "one of " + ", ".join(items)
 
 
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """``" (did you mean CYP2C9?)"`` for a near miss among ``choices``, else ``""``.
+
+    Case is ignored when comparing (``cyp2c91`` suggests ``CYP2C9``); the suggestion is
+    spelled as in ``choices``.
+    """
+    by_folded: dict[str, str] = {}
+    for choice in choices:
+        by_folded.setdefault(choice.casefold(), choice)
+    close = difflib.get_close_matches(word.casefold(), list(by_folded), n=1, cutoff=0.75)
+    return f" (did you mean {by_folded[close[0]]}?)" if close else ""
+
+
 def _range(low: float | None, high: float | None) -> str:
+    if low is not None and low == high:
+        return f"{low:g}"
     if low is not None and high is not None:
         return f"between {low:g} and {high:g}"
     return f"at least {low:g}" if low is not None else f"at most {high:g}"

@@ -167,10 +167,22 @@ class LabEntry:
 
     ``canonical = value * units[unit] + offsets.get(unit, 0)``: a factor alone for
     glucose, a factor and an offset for HbA1c IFCC mmol/mol to NGSP %.
+
+    ``plausible`` is ``[low, high]`` in the canonical unit: a value outside it is not a
+    measurement but almost always a unit mix-up (HbA1c 7.4 given as mmol/mol is 2.8 %), so
+    it is read as unknown, with a warning, rather than compared.
     """
 
     units: dict[str, float]
     offsets: dict[str, float] = field(factory=dict)
+    plausible: tuple[float, float] | None = None
+
+    def unit(self, given: str) -> str | None:
+        """The table's spelling of a unit given in any case (``mg/dl`` is ``mg/dL``)."""
+        if given in self.units:
+            return given
+        folded = given.strip().casefold()
+        return next((u for u in self.units if u.casefold() == folded), None)
 
     def to_canonical(self, value: float, unit: str) -> float:
         """``value`` in ``unit`` expressed in the canonical unit."""

@@ -7,7 +7,7 @@ pgx version and ``now``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from attrs import frozen
@@ -28,6 +28,9 @@ __all__ = [
     "RulesetInfo",
     "Superseded",
     "TraceEntry",
+    "UndecidedMode",
+    "finding_order",
+    "order_findings",
 ]
 
 PhenotypeStatus = Literal[
@@ -99,6 +102,9 @@ class Finding:
     against: tuple[Against, ...] = ()
     source: str | None = None
     """The guideline body of the rule that fired (``CPIC``, ``DPWG``), if it names one."""
+    current: bool = False
+    """The finding is about a drug the patient takes (``clinical.medications``) or one
+    being ordered (``evaluate(drugs=...)``): such findings lead the report."""
 
 
 @frozen
@@ -141,6 +147,8 @@ class RulesetInfo:
 
 
 _INDICATOR_RANK = {"critical": 0, "warning": 1, "info": 2}
+#: ``summary``: undecided rules summarised by what would decide them; ``full``: every rule.
+UndecidedMode = Literal["summary", "full"]
 
 
 @frozen
@@ -159,8 +167,15 @@ class Report:
         indeterminate: Rules that could not be decided, with what would decide them.
         conflicts: Contradictory actions on the same drug.
         superseded: Findings hidden by a more specific rule.
-        warnings: Anything the user should know about the input (unknown codes, units...).
+        warnings: Anything the user should know about the input (unknown codes, units...),
+            the most important first: drugs no rule covers, then problems with the input
+            files, then the rest.
         drugs: The drugs the evaluation was limited to, if any.
+        has_tumor: Whether the profile describes a tumour (``None`` in reports made
+            before pgx recorded it). Without one, oncology rules that wait only for tumour
+            facts are summarised as one line rather than listed.
+        uncovered_drugs: Drugs asked about (``drugs``) that no rule covers: an empty
+            findings list then means "pgx knows nothing about it", not "nothing found".
     """
 
     profile_id: str | None
@@ -175,16 +190,33 @@ class Report:
     superseded: tuple[Superseded, ...] = ()
     warnings: tuple[str, ...] = ()
     drugs: tuple[str, ...] | None = None
+    has_tumor: bool | None = None
+    uncovered_drugs: tuple[str, ...] = ()
     pgx_report: Literal[1] = 1
 
-    def to_dict(self) -> dict[str, Any]:
-        """The report as plain JSON-ready data (`pgx.io.report_to_dict`)."""
+    def to_dict(self, *, undecided: UndecidedMode = "full") -> dict[str, Any]:
+        """The report as plain JSON-ready data (`pgx.io.report_to_dict`).
+
+        Args:
+            undecided: ``full`` (the default, the report contract) lists every undecided
+                rule under ``indeterminate``; ``summary`` is the compact form: it replaces
+                that list by ``undecided``, the count and the facts that would decide the
+                rules (``{"count", "by_fact": [{"fact", "label", "status", "rules",
+                "drugs"}]}``), as the human-readable reports show them.
+        """
         data: dict[str, Any] = _ports.call("report_to_dict", self)
+        if undecided == "summary":
+            del data["indeterminate"]
+            data["undecided"] = _ports.call("undecided_summary", self)
         return data
 
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """Deterministic JSON: sorted keys, stable order, trailing newline."""
-        return json.dumps(self.to_dict(), sort_keys=True, indent=indent, ensure_ascii=False) + "\n"
+    def to_json(self, *, indent: int | None = 2, undecided: UndecidedMode = "full") -> str:
+        """Deterministic JSON: sorted keys, stable order, trailing newline.
+
+        ``undecided="summary"`` gives the compact form (see `to_dict`).
+        """
+        data = self.to_dict(undecided=undecided)
+        return json.dumps(data, sort_keys=True, indent=indent, ensure_ascii=False) + "\n"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Report:
@@ -196,9 +228,22 @@ class Report:
         report: Report = _ports.call("report_from_dict", data, cls)
         return report
 
-    def to_markdown(self) -> str:
-        """A human-readable report (Markdown; `pgx.render.markdown`)."""
-        text: str = _ports.call("report_markdown", self)
+    def to_markdown(self, *, undecided: UndecidedMode = "summary") -> str:
+        """A human-readable report (Markdown; `pgx.render.markdown`).
+
+        ``undecided="summary"`` (the default) lists what would decide the undecided rules;
+        ``full`` lists every undecided rule too.
+        """
+        text: str = _ports.call("report_markdown", self, undecided)
+        return text
+
+    def to_html(self, *, undecided: UndecidedMode = "summary") -> str:
+        """One self-contained, printable HTML page (`pgx.render.html`).
+
+        ``undecided`` as for `to_markdown`; in HTML the full list is folded away in
+        ``summary`` mode and opened in ``full`` mode.
+        """
+        text: str = _ports.call("report_html", self, undecided)
         return text
 
     def to_fhir(self) -> dict[str, Any]:
@@ -211,6 +256,49 @@ class Report:
         return next((f for f in self.findings if f.rule_id == rule_id), None)
 
 
-def sort_findings(findings: list[Finding]) -> tuple[Finding, ...]:
-    """Most severe first, then by rule id: a stable order for output."""
-    return tuple(sorted(findings, key=lambda f: (_INDICATOR_RANK[f.indicator], f.rule_id)))
+#: Actions from the most to the least urgent to act on.
+ACTION_ORDER = (
+    "avoid",
+    "use_alternative",
+    "reduce_dose",
+    "increase_dose",
+    "caution",
+    "monitor",
+    "consider",
+    "standard_dosing",
+    "informative",
+)
+#: Evidence levels from the strongest; resistance levels sit with their counterparts.
+EVIDENCE_ORDER = ("1", "R1", "2", "3A", "3B", "R2", "4")
+#: Levels resting on preclinical or investigational evidence only.
+INVESTIGATIONAL = frozenset({"4", "R2"})
+
+
+def finding_order(finding: Finding) -> tuple[object, ...]:
+    """The sort key of a finding: the order a reader should meet findings in.
+
+    Current drugs first; then findings with clinical evidence before investigational ones
+    (levels 4 and R2: never a level-4 idea above a level-1 recommendation, whatever its
+    action); then the most urgent action (indicator, then action), then the strongest
+    evidence; the rule id keeps the order stable.
+    """
+    action = ACTION_ORDER.index(finding.action) if finding.action in ACTION_ORDER else 99
+    level = finding.evidence.level
+    return (
+        not finding.current,
+        level in INVESTIGATIONAL,
+        _INDICATOR_RANK[finding.indicator],
+        action,
+        EVIDENCE_ORDER.index(level) if level in EVIDENCE_ORDER else 99,
+        finding.rule_id,
+    )
+
+
+def order_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Findings in the order a reader should meet them (`finding_order`)."""
+    return tuple(sorted(findings, key=finding_order))
+
+
+def sort_findings(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    """`order_findings` (the name earlier versions used)."""
+    return order_findings(findings)

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from pgx.render._cds_hooks import cards, service_cards
 from pgx.render._fhir import report_bundle as fhir_bundle
+from pgx.render._html import render_html as html
 from pgx.render._markdown import render as markdown
 from pgx.render._markdown import render_explanation as explanation_markdown
+from pgx.render._relevance import undecided_dict as undecided_summary
 
-__all__ = ["cards", "explanation_markdown", "fhir_bundle", "markdown", "service_cards"]
+__all__ = [
+    "cards",
+    "explanation_markdown",
+    "fhir_bundle",
+    "html",
+    "markdown",
+    "service_cards",
+    "undecided_summary",
+]

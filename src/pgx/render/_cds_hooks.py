@@ -14,7 +14,8 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from pgx.model.report import Finding, Indeterminate, Report
+from pgx.model.report import Finding, Indeterminate, Report, UndecidedMode
+from pgx.render._relevance import group_line, summarise_undecided, undecided_sentence
 
 __all__ = ["RULE_EXTENSION", "cards", "service_cards"]
 
@@ -74,11 +75,44 @@ def _undecided_card(
     }
 
 
-def cards(report: Report) -> dict[str, Any]:
+def _uncovered_card(report: Report, drug: str) -> dict[str, Any]:
+    return {
+        "uuid": _card_id(report, f"uncovered:{drug}"),
+        "summary": _short(f"No pgx rule covers {drug}"),
+        "indicator": "info",
+        "detail": (
+            f"pgx has no pharmacogenomic rule about {drug}: no card is not a clean result. "
+            "Check other sources (drug label, CPIC, DPWG) before relying on it."
+        ),
+        "source": _source(report),
+    }
+
+
+def _undecided_summary_card(report: Report) -> dict[str, Any]:
+    groups = summarise_undecided(report)
+    detail = "\n".join(
+        [
+            f"{undecided_sentence(report, groups)} Missing data is never assumed normal.",
+            "",
+            *[f"- {group_line(g)}" for g in groups],
+        ]
+    )
+    return {
+        "uuid": _card_id(report, "undecided"),
+        "summary": _short(f"Undecided: {undecided_sentence(report, groups)}"),
+        "indicator": "info",
+        "detail": detail,
+        "source": _source(report),
+    }
+
+
+def cards(report: Report, *, undecided: UndecidedMode = "summary") -> dict[str, Any]:
     """A CDS Hooks service response (``{"cards": [...]}``) for the report.
 
-    Findings come first, most severe first (the report's order), then one card per group
-    of undecided rules that wait on the same missing facts.
+    Findings come first, in the report's order (current drugs, then severity, then
+    evidence), then a card for each ordered drug no rule covers, then the undecided rules:
+    one card saying what would decide them (``undecided="summary"``, the default) or one
+    card per group of rules that wait on the same missing facts (``"full"``).
     """
     out: list[dict[str, Any]] = [
         {
@@ -90,6 +124,12 @@ def cards(report: Report) -> dict[str, Any]:
         }
         for f in report.findings
     ]
+    out += [_uncovered_card(report, drug) for drug in report.uncovered_drugs]
+    if not report.indeterminate:
+        return {"cards": out}
+    if undecided == "summary":
+        out.append(_undecided_summary_card(report))
+        return {"cards": out}
     groups: dict[tuple[str, ...], list[Indeterminate]] = {}
     for item in report.indeterminate:
         groups.setdefault(item.missing, []).append(item)
@@ -251,13 +291,14 @@ def service_cards(
 ) -> dict[str, Any]:
     """A CDS Service response: one card per finding, at most one card for undecided rules.
 
-    Unlike [`cards`][pgx.cds_hooks.cards], which keeps every group of undecided rules for a
-    full review, this is what a clinician sees while ordering: each finding's card has the
+    Unlike [`cards`][pgx.cds_hooks.cards], which can keep every group of undecided rules for a
+    full review (``undecided="full"``), this is what a clinician sees while ordering: each finding's card has the
     indicator from its action, a ``source`` naming the guideline, label or trial with a link,
     ``links`` to every citation, ``suggestions`` to order the alternative drug its regimen names
     (replacing the order when ``orders`` maps the drug to its ``MedicationRequest/id``), the
-    rule id and version in the card's ``pgx.rule`` extension, and override reasons. Undecided
-    rules share one short ``info`` card saying which results would decide them.
+    rule id and version in the card's ``pgx.rule`` extension, and override reasons. An ordered
+    drug no rule covers gets an ``info`` card saying so. Undecided rules share one short
+    ``info`` card saying which results would decide them.
 
     Args:
         report: The report, usually evaluated for the ordered drugs only.
@@ -297,6 +338,8 @@ def service_cards(
         if links:
             card["links"] = links
         out.append(card)
+    # an ordered drug pgx has no rule about: no card would read as "checked, nothing found"
+    out += [_uncovered_card(report, drug) for drug in report.uncovered_drugs]
     if report.indeterminate:
         out.append(_one_undecided_card(report))
     return {"cards": out}

@@ -3,9 +3,30 @@
 from __future__ import annotations
 
 from pgx.model.explanation import Explanation
-from pgx.model.report import Finding, Indeterminate, Report, TraceEntry
+from pgx.model.report import (
+    Finding,
+    GenePhenotype,
+    Indeterminate,
+    Report,
+    TraceEntry,
+    UndecidedMode,
+)
+from pgx.render._relevance import (
+    ACTION_WORDS,
+    EVIDENCE_WORDS,
+    finding_groups,
+    group_line,
+    summarise_undecided,
+    undecided_sentence,
+)
 
-__all__ = ["render", "render_explanation", "render_trace"]
+__all__ = [
+    "germline_note",
+    "no_findings_sentence",
+    "render",
+    "render_explanation",
+    "render_trace",
+]
 
 _ICON = {"critical": "🔴", "warning": "🟠", "info": "🔵"}
 _TRUTH = {"true": "✔ true", "false": "✘ false", "unknown": "? unknown"}
@@ -27,8 +48,9 @@ def render_trace(trace: tuple[TraceEntry, ...]) -> list[str]:
 
 def _finding(f: Finding) -> list[str]:
     strength = f", {f.evidence.strength}" if f.evidence.strength else ""
+    current = " (current)" if f.current else ""
     lines = [
-        f"### {_ICON[f.indicator]} {f.summary}",
+        f"### {_ICON[f.indicator]} {f.summary}{current}",
         "",
         f"- **Action:** {f.action.replace('_', ' ')} — {', '.join(f.drugs)}",
         f"- **Evidence:** level {f.evidence.level}{strength}"
@@ -51,41 +73,102 @@ def _finding(f: Finding) -> list[str]:
 
 
 def _at_a_glance(findings: tuple[Finding, ...]) -> list[str]:
-    """One row per finding, most severe first: what a prescriber reads before the detail."""
+    """One row per finding, in the report's order: what a prescriber reads before the detail."""
     lines = ["| | drugs | action | evidence | summary |", "| --- | --- | --- | --- | --- |"]
     for f in findings:
+        current = " (current)" if f.current else ""
         lines.append(
-            f"| {_ICON[f.indicator]} | {', '.join(f.drugs)} | {f.action.replace('_', ' ')} "
-            f"| {f.evidence.level}{f' ({f.source})' if f.source else ''} | {_cell(f.summary)} |"
+            f"| {_ICON[f.indicator]} | {', '.join(f.drugs)}{current} | "
+            f"{f.action.replace('_', ' ')} | {f.evidence.level}"
+            f"{f' ({f.source})' if f.source else ''} | {_cell(f.summary)} |"
         )
     return [*lines, ""]
 
 
-def _fact(path: str, report: Report) -> str:
-    """A missing path, with why a germline gene that *was* given could not be used."""
-    parts = path.split(".")
-    if parts[0] == "germline" and len(parts) == 2 and parts[1] in report.phenotypes:
-        called = report.phenotypes[parts[1]]
-        why = called.reason or called.status.replace("_", " ")
-        return f"`{path}` (given, but: {why})"
-    return f"`{path}`"
+def germline_note(result: GenePhenotype) -> str:
+    """The germline table's note: why there is no phenotype, or how the call was made."""
+    note = result.reason or result.status.replace("_", " ")
+    call = result.call
+    if call is not None and call.assumed_positions:
+        total = len(call.positions_used) + len(call.missing_positions)
+        read = total - len(call.assumed_positions) - len(call.missing_positions)
+        note = (
+            f"{note} from {read} position(s) in the VCF; assumed reference at "
+            f"{len(call.assumed_positions)} of {total} positions"
+        )
+    return note
 
 
-def _indeterminate(items: tuple[Indeterminate, ...], report: Report) -> list[str]:
+def no_findings_sentence(report: Report) -> str:
+    """What an empty findings list means: no rule fired, or no rule covers the drug."""
+    if report.drugs is None:
+        return "No rule fired."
+    uncovered = [d for d in report.drugs if d in report.uncovered_drugs]
+    covered = [d for d in report.drugs if d not in report.uncovered_drugs]
+    parts = []
+    if covered:
+        parts.append(f"Rules about {', '.join(covered)} ran; none fired.")
+    if uncovered:
+        parts.append(
+            f"No pgx rule covers {', '.join(uncovered)}: pgx has no pharmacogenomic "
+            "knowledge about it, which is not the same as a clean result."
+        )
+    return " ".join(parts)
+
+
+def _indeterminate(items: tuple[Indeterminate, ...]) -> list[str]:
     groups: dict[tuple[str, ...], list[Indeterminate]] = {}
     for item in items:
         groups.setdefault(item.missing, []).append(item)
     lines = []
     for missing, group in sorted(groups.items()):
         drugs = sorted({d for i in group for d in i.drugs})
-        facts = ", ".join(_fact(m, report) for m in missing) or "undecidable facts"
+        facts = ", ".join(f"`{m}`" for m in missing) or "undecidable facts"
         lines.append(f"- **Missing {facts}** — {len(group)} rule(s) about {', '.join(drugs)}:")
         lines += [f"    - `{i.rule_id}`: would fire if {i.would_fire_if}" for i in group]
     return lines
 
 
-def render(report: Report) -> str:
-    """The whole report as Markdown."""
+def _undecided(report: Report, mode: UndecidedMode) -> list[str]:
+    groups = summarise_undecided(report)
+    lines = [
+        f"## Could not be decided ({len(report.indeterminate)})",
+        "",
+        f"{undecided_sentence(report, groups)} Missing data is never assumed normal.",
+        "",
+        *[f"- {group_line(g)}" for g in groups],
+        "",
+    ]
+    if mode == "full":
+        lines += ["### Every undecided rule", "", *_indeterminate(report.indeterminate), ""]
+    else:
+        lines += ['(Every undecided rule: `--undecided full` / `undecided="full"`.)', ""]
+    return lines
+
+
+def _legend() -> list[str]:
+    levels = "; ".join(f"**level {k}** {v}" for k, v in EVIDENCE_WORDS)
+    actions = "; ".join(f"**{k}** {v}" for k, v in ACTION_WORDS)
+    return [
+        "## Legend",
+        "",
+        f"- Evidence: {levels}.",
+        f"- Actions, most severe first: {actions}.",
+        "- Order: findings for current medications (or the order) first, then pre-emptive "
+        "germline results, then the tumour; within each, the most severe action, then the "
+        "strongest evidence (investigational level 4 and R2 last).",
+        "",
+    ]
+
+
+def render(report: Report, undecided: UndecidedMode = "summary") -> str:
+    """The whole report as Markdown.
+
+    Args:
+        report: The report.
+        undecided: ``summary`` lists what would decide the undecided rules; ``full`` lists
+            every undecided rule too.
+    """
     rs = report.ruleset
     lines = [
         f"# pgx report — {report.profile_id or 'unnamed profile'}",
@@ -96,27 +179,31 @@ def render(report: Report) -> str:
     ]
     if report.drugs is not None:
         lines.append(f"Limited to rules about: {', '.join(report.drugs)}.")
+    if report.warnings:
+        lines += ["", "## Warnings", "", *[f"- {w}" for w in report.warnings]]
+    lines += ["", f"## Findings ({len(report.findings)})", ""]
+    if not report.findings:
+        lines += [no_findings_sentence(report), ""]
+    else:
+        lines += _at_a_glance(report.findings)
+    for group in finding_groups(report):
+        lines += [f"## {group.title}", ""]
+        for finding in group.findings:
+            lines += _finding(finding)
     if report.phenotypes:
         lines += [
-            "",
             "## Germline results",
             "",
             "| gene | result | phenotype | activity score | note |",
+            "| --- | --- | --- | --- | --- |",
         ]
-        lines.append("| --- | --- | --- | --- | --- |")
         for gene, p in report.phenotypes.items():
             score = "" if p.activity_score is None else f"{p.activity_score:g}"
             lines.append(
                 f"| {gene} | {_cell(p.diplotype or '')} | {_cell(p.phenotype or '—')} | {score} "
-                f"| {_cell(p.reason or p.status)} |"
+                f"| {_cell(germline_note(p))} |"
             )
-    lines += ["", f"## Findings ({len(report.findings)})", ""]
-    if not report.findings:
-        lines += ["No rule fired.", ""]
-    else:
-        lines += _at_a_glance(report.findings)
-    for finding in report.findings:
-        lines += _finding(finding)
+        lines.append("")
     if report.conflicts:
         lines += ["## Conflicts", ""]
         for c in report.conflicts:
@@ -128,17 +215,8 @@ def render(report: Report) -> str:
         lines += [f"- `{s.rule_id}` hidden by `{s.superseded_by}`" for s in report.superseded]
         lines.append("")
     if report.indeterminate:
-        lines += [
-            f"## Could not be decided ({len(report.indeterminate)})",
-            "",
-            "These rules need facts the profile does not give, or gives in a form pgx could "
-            "not use. Missing data is never assumed normal.",
-            "",
-            *_indeterminate(report.indeterminate, report),
-            "",
-        ]
-    if report.warnings:
-        lines += ["## Warnings", "", *[f"- {w}" for w in report.warnings], ""]
+        lines += _undecided(report, undecided)
+    lines += _legend()
     return "\n".join(lines).rstrip() + "\n"
 
 
