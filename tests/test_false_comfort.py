@@ -119,6 +119,10 @@ def test_a_known_drug_no_rule_covers_is_not_none_fired() -> None:
 
     (card,) = cards(report)["cards"]
     assert card["summary"] == "No pgx rule covers prasugrel"
+    from pgx.cds_hooks import service_cards
+
+    (card,) = service_cards(report)["cards"]  # what the CDS Hooks service answers an order
+    assert card["summary"] == "No pgx rule covers prasugrel"
     # rules that ran and did not fire are said differently
     ran = evaluate({"germline": {"CYP2C19": {"diplotype": "*2/*2"}}}, drugs=["sertraline"])
     assert not any("covers" in w for w in ran.warnings)

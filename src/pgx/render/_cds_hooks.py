@@ -292,13 +292,13 @@ def service_cards(
     """A CDS Service response: one card per finding, at most one card for undecided rules.
 
     Unlike [`cards`][pgx.cds_hooks.cards], which can keep every group of undecided rules for a
-    full review (``undecided="full"``), this is what a clinician sees while ordering: each finding's card has the
-    indicator from its action, a ``source`` naming the guideline, label or trial with a link,
-    ``links`` to every citation, ``suggestions`` to order the alternative drug its regimen names
-    (replacing the order when ``orders`` maps the drug to its ``MedicationRequest/id``), the
-    rule id and version in the card's ``pgx.rule`` extension, and override reasons. An ordered
-    drug no rule covers gets an ``info`` card saying so. Undecided rules share one short
-    ``info`` card saying which results would decide them.
+    full review (``undecided="full"``), this is what a clinician sees while ordering: each
+    finding's card has the indicator from its action, a ``source`` naming the guideline, label
+    or trial with a link, ``links`` to every citation, ``suggestions`` to order the alternative
+    drug its regimen names (replacing the order when ``orders`` maps the drug to its
+    ``MedicationRequest/id``), the rule id and version in the card's ``pgx.rule`` extension, and
+    override reasons. An ordered drug no rule covers gets an ``info`` card saying so. Undecided
+    rules share one short ``info`` card saying which results would decide them.
 
     Args:
         report: The report, usually evaluated for the ordered drugs only.
