@@ -101,6 +101,7 @@ def load_profile(
             expression_assay=expression_assay,
             assume_reference=assume_reference,
             ruleset=ruleset,
+            strict=strict,
         )
     except ProfileError as exc:
         if not links:
@@ -168,6 +169,7 @@ def _merge_all(
     expression_assay: str | None,
     assume_reference: bool,
     ruleset: rs.RuleSet | None,
+    strict: bool,
 ) -> Profile:
     # start-up time: the readers load only when pipeline files are given
     from pgx.inputs._expression import read_expression_checked  # noqa: PLC0415

@@ -32,7 +32,7 @@ _GRCH37_LENGTHS = {
 }  # fmt: skip
 _GRCH37_NAMES = re.compile(r"grch37|hg19|\bb37\b|hs37|ncbi37|human_g1k_v37", re.IGNORECASE)
 _CONTIG = re.compile(r"^##contig=<(?P<body>.*)>$")
-_END = re.compile(r"(?:^|;)END=(\d+)(?:;|$)")
+_END = re.compile(r"(?:^|;)END=([0-9]{1,12})(?:;|$)")
 
 
 #: Most digits in a VCF number (POS, a GT allele index, a contig length).
@@ -131,8 +131,8 @@ def read_vcf(
     source = str(path)
     want = frozenset(wanted)
     by_chrom: dict[str, list[int]] = {}
-    for chrom, pos in sorted(want):
-        by_chrom.setdefault(chrom, []).append(pos)
+    for chrom, at in sorted(want):
+        by_chrom.setdefault(chrom, []).append(at)
     column: int | None = None
     name = ""
     records: dict[tuple[str, int], list[Genotype]] = {}
