@@ -69,11 +69,15 @@ def _encode(docs: Mapping[str, Document]) -> dict[str, Any]:
     }
 
 
-def _decode(body: Mapping[str, Any], root: Path) -> dict[str, Document]:
+def _decode(
+    body: Mapping[str, Any], root: Path, files: Sequence[tuple[str, bytes]]
+) -> dict[str, Document]:
+    digests = {name: hashlib.sha256(content).digest() for name, content in files}
     out = {}
     for name, entry in body.items():
         lines: dict[PathKey, int] = {tuple(path): line for path, line in entry["lines"]}
-        out[name] = Document(entry["data"], str(root / name), lines)
+        # the digest of the bytes read now, as `read` gives it: the ruleset hash is built on it
+        out[name] = Document(entry["data"], str(root / name), lines, sha256=digests[name])
     return out
 
 
@@ -93,7 +97,7 @@ def load_documents(
         if hashlib.sha256(body).hexdigest().encode() != checksum:
             return None
         decoded = json.loads(body)
-        docs = _decode(decoded, root)
+        docs = _decode(decoded, root, files)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
     if sorted(docs) != sorted(name for name, _ in files):
