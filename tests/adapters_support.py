@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import gzip
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import attrs
@@ -12,7 +12,7 @@ import attrs
 from pgx import RuleSet, default_ruleset
 from pgx.io._convert import structure
 from pgx.io._yaml import read
-from pgx.model.knowledge import AlleleDefinitions, KnowledgeFile
+from pgx.model.knowledge import IUPAC, AlleleDefinitions, KnowledgeFile, allowed_bases
 from tests.helpers import DATA
 
 ADAPTERS = DATA / "adapters"
@@ -60,11 +60,21 @@ def vcf_text(
     chr_prefix: bool = True,
     samples: tuple[str, ...] = ("S1",),
     header: Iterable[str] = HEADER,
+    pick: Callable[[str, str, str], str] | None = None,
 ) -> str:
     """A VCF where each gene of ``diplotypes`` carries those two alleles (every sample).
 
     ``missing`` leaves ``(gene, position id)`` records out; ``no_call`` writes them ``./.``.
+    Where a definition allows two bases (an IUPAC code), ``pick(allele, position id, code)``
+    chooses the one written (by default the first in alphabetical order).
     """
+
+    def base(gene: str, allele: str, pid: str, ref: str) -> str:
+        code = definitions[gene].alleles[allele].get(pid, ref)
+        if code not in IUPAC:
+            return code
+        return pick(allele, pid, code) if pick else sorted(allowed_bases(code))[0]
+
     left_out = set(missing)
     uncalled = set(no_call)
     rows: list[tuple[str, int, str]] = []
@@ -75,8 +85,8 @@ def vcf_text(
             if (gene, pid) in left_out:
                 continue
             alleles = [dp.ref, *dp.alts]
-            h1 = defs.alleles[a].get(pid, dp.ref)
-            h2 = defs.alleles[b].get(pid, dp.ref)
+            h1 = base(gene, a, pid, dp.ref)
+            h2 = base(gene, b, pid, dp.ref)
             sep = "|" if phased else "/"
             gt = (
                 "./." if (gene, pid) in uncalled else f"{alleles.index(h1)}{sep}{alleles.index(h2)}"

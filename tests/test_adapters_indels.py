@@ -136,14 +136,18 @@ def test_nudt15_repeat_spellings(tmp_path: Path, records: list[Record], diplotyp
     ("pid", "records", "diplotype"),
     [
         # c.1898delC (*3): the table's TG>T, with shared context after it, and anchored earlier
-        ("rs72549303", [(97450065, "TG", "T", "0/1")], "c.1898delC/Reference"),
-        ("rs72549303", [(97450065, "TGA", "TA", "0/1")], "c.1898delC/Reference"),
-        ("rs72549303", [(97450064, "CTG", "CT", "0/1")], "c.1898delC/Reference"),
+        ("rs72549303", [(97450065, "TG", "T", "0/1")], "c.1898delC (*3)/Reference"),
+        ("rs72549303", [(97450065, "TGA", "TA", "0/1")], "c.1898delC (*3)/Reference"),
+        ("rs72549303", [(97450064, "CTG", "CT", "0/1")], "c.1898delC (*3)/Reference"),
         # c.295_298delTCAT (*7): GATGA>G, and with the base before it as the anchor
-        ("rs72549309", [(97740410, "GATGA", "G", "0/1")], "c.295_298delTCAT/Reference"),
-        ("rs72549309", [(97740409, "CGATGA", "CG", "1/1")], "c.295_298delTCAT/c.295_298delTCAT"),
+        ("rs72549309", [(97740410, "GATGA", "G", "0/1")], "c.295_298delTCAT (*7)/Reference"),
+        (
+            "rs72549309",
+            [(97740409, "CGATGA", "CG", "1/1")],
+            "c.295_298delTCAT (*7)/c.295_298delTCAT (*7)",
+        ),
         # a SNV, for comparison
-        ("rs3918290", [(97450058, "C", "T", "0/1")], "c.1905+1G>A/Reference"),
+        ("rs3918290", [(97450058, "C", "T", "0/1")], "c.1905+1G>A (*2A)/Reference"),
     ],
 )
 def test_dpyd_indel_spellings(

@@ -111,7 +111,62 @@ def abcg2(a: str, b: str) -> str:
     return ["Normal Function", "Decreased Function", "Poor Function"][sum(f == D for f in (a, b))]
 
 
+def susceptibility(a: str, b: str) -> str:
+    """CPIC 2018 RYR1/CACNA1S: one MH-associated allele is enough; otherwise uncertain."""
+    if "Malignant Hyperthermia associated" in (a, b):
+        return "Malignant Hyperthermia Susceptibility"
+    return "Uncertain Susceptibility"  # a negative result does not rule MHS out
+
+
+def g6pd(a: str, b: str) -> str:
+    """CPIC 2022 G6PD Table 1, two X chromosomes: class IV normal, I-III deficient."""
+    if {a, b} & UNDETERMINED:
+        return IND
+    normal = sum(f == "IV/Normal" for f in (a, b))
+    if normal == 2:
+        return "Normal"
+    if normal == 1:
+        return "Variable"  # X inactivation: anything from normal to deficient
+    both_class_1 = a == b == "I/Deficient with CNSHA"
+    return "Deficient with CNSHA" if both_class_1 else "Deficient"
+
+
+def ifnl3(a: str, b: str) -> str:
+    """CPIC 2013 peginterferon: rs12979860 CC favorable; CT and TT unfavorable."""
+    favorable = a == b == "Favorable response allele"
+    return "Favorable response genotype" if favorable else "Unfavorable response genotype"
+
+
+def cftr(a: str, b: str) -> str:
+    """CPIC 2014 ivacaftor: one ivacaftor-responsive allele makes the genotype responsive."""
+    if "ivacaftor responsive" in (a, b):
+        return "ivacaftor responsive in CF patients"
+    return "ivacaftor non-responsive in CF patients"
+
+
+def cyp3a4(a: str, b: str) -> str:
+    """CPIC CYP3A4 table: one reduced allele intermediate, two poor."""
+    low = sum(f in (D, NF) for f in (a, b))
+    return ["Normal Metabolizer", "Intermediate Metabolizer", "Poor Metabolizer"][low]
+
+
+def nat2(a: str, b: str) -> str:
+    """CPIC NAT2 table: acetylator status by the count of decreased-function alleles."""
+    if {a, b} & UNDETERMINED:
+        return IND
+    return ["Rapid Metabolizer", "Intermediate Metabolizer", "Poor Metabolizer"][
+        sum(f == D for f in (a, b))
+    ]
+
+
 FUNCTION_RULES: dict[str, Callable[[str, str], str]] = {
+    "CACNA1S": susceptibility,
+    "RYR1": susceptibility,
+    "G6PD": g6pd,
+    "IFNL3": ifnl3,
+    "CFTR": cftr,
+    "CYP3A4": cyp3a4,
+    "NAT2": nat2,
     "CYP2C19": cyp2c19,
     "CYP2B6": cyp2b6,
     "TPMT": thiopurine,
@@ -156,9 +211,15 @@ def _knowledge() -> Knowledge:
     return basic_rules().knowledge
 
 
+# Genes with one copy: their single-allele rows are checked in test_phenotype.
+ONE_COPY_ONLY = {"MT-RNR1"}
+
+
 def test_every_table_has_an_independent_rule(knowledge: Knowledge) -> None:
     """No phenotype table escapes this check."""
-    assert set(knowledge.gene_phenotypes) == set(FUNCTION_RULES) | set(SCORE_RULES)
+    assert set(knowledge.gene_phenotypes) == (
+        set(FUNCTION_RULES) | set(SCORE_RULES) | ONE_COPY_ONLY
+    )
 
 
 @pytest.mark.parametrize("gene", sorted(FUNCTION_RULES))

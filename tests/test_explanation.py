@@ -65,4 +65,5 @@ def test_markdown_says_why_a_given_gene_is_unusable() -> None:
     report = evaluate({"germline": {"CYP2C19": {"diplotype": "*1/*999"}}}, basic_rules())
     text = report.to_markdown()
     why = "given, but: CYP2C19 allele(s) not in pgx's table: *999"
-    assert f"- CYP2C19: {why} — 2 rules about clopidogrel" in text
+    assert f"- CYP2C19: {why}" in text
+    assert "2 rules about clopidogrel" in text

@@ -26,6 +26,11 @@ def _run_lint(args: argparse.Namespace) -> int:
         print("\n".join(cov.by_gene()))
         print("data versions (phenotype tables):")
         print("\n".join(f"  {gene}: {source}" for gene, source in cov.data_versions))
+        by_version: dict[str, list[str]] = {}
+        for gene, version in ruleset.knowledge.data_versions().items():
+            by_version.setdefault(version, []).append(gene)
+        for version, genes in sorted(by_version.items()):
+            print(f"data version {version}: {', '.join(genes)}")
     if problems:
         print(f"{len(problems)} problem(s)")
         return 1

@@ -168,7 +168,9 @@ def evaluate_profile(
         profile_id=profile.id,
         generated_at=generated_at,
         pgx_version=version,
-        ruleset=RulesetInfo(ruleset.name, ruleset.version, ruleset.sha256),
+        ruleset=RulesetInfo(
+            ruleset.name, ruleset.version, ruleset.sha256, ruleset.knowledge.data_versions()
+        ),
         input_sha256=input_sha256,
         phenotypes=dict(sorted(facts.phenotypes.items())),
         findings=order_findings(findings),

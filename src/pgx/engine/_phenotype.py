@@ -7,6 +7,8 @@ phenotype.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
+
 from attrs import evolve
 
 from pgx.model.diplotype import AT_LEAST_3, UNKNOWN_COPIES, Haplotype, parse_diplotype
@@ -19,24 +21,88 @@ __all__ = ["bin_score", "call_phenotype"]
 _NO_CALL = frozenset({".", "./.", "NA", "n/a", "no call", "No call", "No Call"})
 
 
+class _Spellings(Collection[str]):
+    """Every name a table knows an allele by (for keeping a whole known name unsplit)."""
+
+    def __init__(self, table: GenePhenotypes) -> None:
+        self.table = table
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.table.canonical(name) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter((*self.table.alleles, *self.table.aliases))
+
+    def __len__(self) -> int:
+        return len(self.table.alleles) + len(self.table.aliases)
+
+
+def _unknown_reason(gene: str, unknown: list[str], table: GenePhenotypes) -> str:
+    hints = []
+    for name in unknown:
+        close = table.closest(name)
+        hints.append(f"{name} (did you mean {' or '.join(close)}?)" if close else name)
+    return f"{gene} allele(s) not in pgx's table: {', '.join(hints)}"
+
+
 def _derive(gene: str, diplotype: str, table: GenePhenotypes) -> GenePhenotype:
-    parsed = parse_diplotype(diplotype, table.alleles)
+    text = diplotype.strip()
+    if "/" not in text and table.haploid:
+        return _one_copy(gene, text, table)
+    parsed = parse_diplotype(text, _Spellings(table))
     if parsed is None:
         return GenePhenotype(
             "no_call", "diplotype", diplotype, reason=f"'{diplotype}' is not a diplotype (a/b)"
         )
-    unknown = sorted({name for hap in parsed for name, _ in hap.parts if name not in table.alleles})
+    names = {name: table.canonical(name) for hap in parsed for name, _ in hap.parts}
+    unknown = sorted(name for name, found in names.items() if found is None)
     if unknown:
-        shown = ", ".join(unknown)
         return GenePhenotype(
-            "unknown_allele",
+            "unknown_allele", "diplotype", diplotype, reason=_unknown_reason(gene, unknown, table)
+        )
+    parsed = (
+        Haplotype(tuple((names[n] or n, c) for n, c in parsed[0].parts)),
+        Haplotype(tuple((names[n] or n, c) for n, c in parsed[1].parts)),
+    )
+    shown = _shown(text, parsed)
+    if not table.diploid:
+        return GenePhenotype(
+            "indeterminate",
             "diplotype",
-            diplotype,
-            reason=f"{gene} allele(s) not in pgx's table: {shown}",
+            shown,
+            "Indeterminate",
+            reason=f"{gene} has one copy: give its one allele, not a pair ({shown})",
         )
     if table.method == "function":
-        return _by_function(gene, diplotype, parsed, table)
-    return _by_activity(gene, diplotype, parsed, table)
+        return _by_function(gene, shown, parsed, table)
+    return _by_activity(gene, shown, parsed, table)
+
+
+def _shown(text: str, parsed: tuple[Haplotype, Haplotype]) -> str:
+    """The diplotype in the table's allele names (as written when copies or tandems)."""
+    if all(len(h.parts) == 1 and h.parts[0][1] == 1 for h in parsed):
+        return f"{parsed[0].parts[0][0]}/{parsed[1].parts[0][0]}"
+    return text
+
+
+def _one_copy(gene: str, text: str, table: GenePhenotypes) -> GenePhenotype:
+    """A gene with one copy (MT-RNR1; G6PD on one X chromosome): one allele, one function."""
+    name = table.canonical(text)
+    if name is None:
+        return GenePhenotype(
+            "unknown_allele", "diplotype", text, reason=_unknown_reason(gene, [text], table)
+        )
+    function = table.alleles[name].function
+    for row in table.phenotypes:
+        if row.functions == (function,):
+            return GenePhenotype("called", "diplotype", name, row.phenotype)
+    return GenePhenotype(
+        "indeterminate",
+        "diplotype",
+        name,
+        "Indeterminate",
+        reason=f"{gene} {name}: {function}",
+    )
 
 
 def _by_function(
@@ -253,6 +319,8 @@ def _call_one(gene: str, result: GeneResult, knowledge: Knowledge) -> GenePhenot
     if diplotype is not None and diplotype.strip() in _NO_CALL:
         return GenePhenotype("no_call", "reported", diplotype, reason=f"{gene} was not called")
     derived = _derive(gene, diplotype, table) if (diplotype and table) else None
+    if derived is not None:
+        diplotype = derived.diplotype  # shown in the table's names from here on
 
     reported_term: str | None = None
     if result.phenotype is not None:

@@ -22,13 +22,20 @@ machinery between modules for no reader's benefit.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from attrs import evolve, frozen
 
 from pgx.inputs._vcf import Genotype, VcfGenotypes, norm_chrom
-from pgx.model.knowledge import AlleleDefinitions, DefinedPosition, GenePhenotypes
+from pgx.model.knowledge import (
+    IUPAC,
+    AlleleDefinitions,
+    DefinedPosition,
+    GenePhenotypes,
+    allowed_bases,
+)
 from pgx.model.profile import GeneCall, GeneResult
 
 __all__ = [
@@ -71,6 +78,7 @@ class _Site:
     bases: tuple[str | None, str | None]
     phase: str | None  # phase set of a phased heterozygous call
     undocumented: tuple[str, ...] = ()
+    haploid: bool = False  # one allele called (chrX of an XY sample, chrM)
 
     @property
     def observed(self) -> bool:
@@ -124,6 +132,7 @@ class _Reading:
     tokens: tuple[str | None, str | None]
     record: Genotype
     alts: frozenset[str] = frozenset()  # the record's ALT alleles, as the definition spells them
+    haploid: bool = False  # one allele called (chrX of an XY sample, chrM)
 
 
 def _symbolic(allele: str) -> bool:
@@ -188,10 +197,11 @@ def _read_record(
     tokens: list[str | None] = [None if a is None else token(a) for a in rec.alleles]
     if len(tokens) > 2:
         return None, f"{pid}: genotype with {len(tokens)} alleles (line {rec.line}): not used"
-    if len(tokens) == 1:  # a haploid call says nothing about the other chromosome
+    haploid = len(tokens) == 1
+    if haploid:  # a haploid call says nothing about a second chromosome, if there is one
         tokens.append(None)
     alts = frozenset(token(a) for a in rec.alts)
-    return _Reading((tokens[0], tokens[1]), rec, alts), None
+    return _Reading((tokens[0], tokens[1]), rec, alts, haploid), None
 
 
 def _unordered(tokens: tuple[str | None, ...]) -> tuple[tuple[bool, str], ...]:
@@ -264,6 +274,7 @@ def _site(
         else evolve(group[0], record=evolve(group[0].record, phased=False))
         for group in groups.values()
     ]
+    haploid = all(c.haploid for c in calls)
     if len(calls) == 1 or not varying:
         tokens, rec = calls[0].tokens, calls[0].record
     elif len(distinct) == 1:
@@ -287,7 +298,7 @@ def _site(
     phase = None
     if rec.phased and None not in bases and bases[0] != bases[1]:
         phase = rec.phase_set or "*"
-    return _Site(pid, bases, phase, undocumented), None, False
+    return _Site(pid, bases, phase, undocumented, haploid), None, False
 
 
 def _conflict(pid: str, calls: Sequence[_Reading]) -> tuple[_Site, str, bool]:
@@ -413,6 +424,9 @@ def call_gene(
                 ),
             )
         )
+    observed = [s for s in sites if s.observed]
+    if table.haploid and observed and all(s.haploid for s in observed):
+        return _hemizygous(gene, defs, sites, base)
     pairs = _best_pairs(defs, sites)
     if not pairs:
         seen = [
@@ -438,6 +452,36 @@ def call_gene(
     return GeneResult(call=call)
 
 
+def _hemizygous(
+    gene: str, defs: AlleleDefinitions, sites: Sequence[_Site], base: GeneCall
+) -> GeneResult:
+    """One allele from haploid genotypes: G6PD in a sample with one X chromosome."""
+    alleles = _best_single(defs, sites)
+    note = f"{gene}: every genotype is haploid, so one allele is called (one X chromosome)"
+    if not alleles:
+        seen = [f"{s.pid} {_genotype_text(s)}" for s in sites if s.observed]
+        return GeneResult(
+            call=_with(
+                base,
+                notes=(*base.notes, note),
+                warnings=(
+                    *base.warnings,
+                    f"{gene}: no defined allele fits the haploid genotypes "
+                    f"({', '.join(seen)}): not called",
+                ),
+            )
+        )
+    call = _with(
+        base,
+        candidates=tuple(alleles[:MAX_CANDIDATES]),
+        truncated=len(alleles) > MAX_CANDIDATES,
+        notes=(*base.notes, note),
+    )
+    if len(alleles) == 1:
+        return GeneResult(diplotype=alleles[0], call=call)
+    return GeneResult(call=call)
+
+
 def _with(call: GeneCall, **changes: object) -> GeneCall:
     return evolve(call, **changes)  # type: ignore[arg-type]
 
@@ -447,42 +491,70 @@ def _diplotype(a: str, b: str) -> str:
     return f"{x}/{y}"
 
 
-def _best_pairs(defs: AlleleDefinitions, sites: Sequence[_Site]) -> list[str]:
-    """Every best-scoring diplotype that fits, best first (see the module docstring)."""
+#: Concrete spellings kept per allele; IUPAC codes multiply them (CYP2C19 *2: two).
+_MAX_SPELLINGS = 64
+
+
+def _spellings(
+    bases: Mapping[str, str], pids: Sequence[str], refs: Sequence[str]
+) -> list[tuple[str, ...]]:
+    """An allele's bases at every position, one tuple per way its IUPAC codes can be read."""
+    vec = [bases.get(pid, ref) for pid, ref in zip(pids, refs, strict=True)]
+    codes = [i for i, base in enumerate(vec) if base in IUPAC]
+    if not codes:
+        return [tuple(vec)]
+    out = []
+    for combo in itertools.islice(
+        itertools.product(*(sorted(IUPAC[vec[i]]) for i in codes)), _MAX_SPELLINGS
+    ):
+        for i, base in zip(codes, combo, strict=True):
+            vec[i] = base
+        out.append(tuple(vec))
+    return out
+
+
+def _entries(
+    defs: AlleleDefinitions, sites: Sequence[_Site]
+) -> tuple[list[tuple[str, tuple[str, ...]]], list[str], list[int], list[int]]:
+    """Every (allele, concrete bases) that fits the fully called positions, and the indices."""
     pids = [s.pid for s in sites]
     refs = [defs.positions[p].ref for p in pids]
-    vectors = {
-        name: tuple(bases.get(pid, ref) for pid, ref in zip(pids, refs, strict=True))
-        for name, bases in defs.alleles.items()
-    }
     observed = [i for i, s in enumerate(sites) if s.observed]
     full = [i for i in observed if sites[i].full]
-    # an allele is possible only if, wherever both bases are called, it has one of them
-    possible = [
-        name for name, vec in vectors.items() if all(vec[i] in sites[i].bases for i in full)
+    entries = [
+        (name, vec)
+        for name, bases in defs.alleles.items()
+        for vec in _spellings(bases, pids, refs)
+        # an allele is possible only if, wherever both bases are called, it has one of them
+        if all(vec[i] in sites[i].bases for i in full)
     ]
-    possible.sort(key=natural_key)
+    entries.sort(key=lambda e: (natural_key(e[0]), e[1]))
+    return entries, refs, observed, full
+
+
+def _best_pairs(defs: AlleleDefinitions, sites: Sequence[_Site]) -> list[str]:
+    """Every best-scoring diplotype that fits, best first (see the module docstring)."""
+    entries, refs, observed, full = _entries(defs, sites)
+
     # scores and phasings count only fully called positions: the unknown side of a partial
-    # call (./1) can hide an allele just as a missing position can
-    score = {
-        name: (
-            len(full)
-            if not defs.alleles[name]
-            else sum(1 for i in full if vectors[name][i] != refs[i])
-        )
-        for name in possible
-    }
+    # call (./1) can hide an allele just as a missing position can. A position an IUPAC code
+    # leaves open scores only when the sample has the variant base there.
+    def score(name: str, vec: tuple[str, ...]) -> int:
+        if not defs.alleles[name]:
+            return len(full)
+        return sum(1 for i in full if vec[i] != refs[i])
+
+    scores = [score(name, vec) for name, vec in entries]
     groups: dict[tuple[tuple[str, ...], ...], list[tuple[int, str]]] = {}
-    for x, a in enumerate(possible):
-        va = vectors[a]
-        for b in possible[x:]:
-            vb = vectors[b]
+    for x, (a, va) in enumerate(entries):
+        for y in range(x, len(entries)):
+            b, vb = entries[y]
             if not _fits(va, vb, sites, observed):
                 continue
             pa = tuple(va[i] for i in full)
             pb = tuple(vb[i] for i in full)
             key = (pa, pb) if pa <= pb else (pb, pa)
-            groups.setdefault(key, []).append((score[a] + score[b], _diplotype(a, b)))
+            groups.setdefault(key, []).append((scores[x] + scores[y], _diplotype(a, b)))
     if not groups:
         return []
     best = max(max(s for s, _ in g) for g in groups.values())
@@ -491,9 +563,29 @@ def _best_pairs(defs: AlleleDefinitions, sites: Sequence[_Site]) -> list[str]:
     return list(dict.fromkeys(d for _, d in chosen))
 
 
+def _best_single(defs: AlleleDefinitions, sites: Sequence[_Site]) -> list[str]:
+    """Every best-scoring single allele that fits haploid genotypes (one X chromosome)."""
+    entries, refs, observed, _ = _entries(defs, sites)
+    fitting: dict[str, int] = {}
+    for name, vec in entries:
+        if all(vec[i] == sites[i].bases[0] for i in observed):
+            called = [i for i in observed if sites[i].bases[0] is not None]
+            value = (
+                len(called)
+                if not defs.alleles[name]
+                else sum(1 for i in called if vec[i] != refs[i])
+            )
+            fitting[name] = max(fitting.get(name, 0), value)
+    if not fitting:
+        return []
+    best = max(fitting.values())
+    return sorted((n for n, v in fitting.items() if v == best), key=natural_key)
+
+
 def _fits(
     va: tuple[str, ...], vb: tuple[str, ...], sites: Sequence[_Site], observed: Iterable[int]
 ) -> bool:
+    """Whether two concrete alleles explain every observed genotype (phase sets honoured)."""
     orientation: dict[str, set[int]] = {}
     for i in observed:
         site = sites[i]
@@ -532,7 +624,7 @@ def _lowest_function(
     )
 
     def value(name: str) -> float:
-        fn = table.alleles.get(name)
+        fn = table.alleles.get(table.canonical(name) or name)
         # an allele without a value sorts lowest, so it is never hidden behind a known one
         return -1.0 if fn is None or fn.activity_value is None else fn.activity_value
 
@@ -545,7 +637,7 @@ def _lowest_function(
         counts = []
         for pid, want in bases.items():
             site = by_pid[pid]
-            known = sum(1 for b in site.bases if b == want)
+            known = sum(1 for b in site.bases if b is not None and b in allowed_bases(want))
             unknown = sum(1 for b in site.bases if b is None)
             counts.append((known, known + unknown))
         present[name] = min(c for c, _ in counts)
@@ -629,7 +721,7 @@ def _phased_lowest(
             if site.phase is None:
                 return None
             phase_sets.add(site.phase)
-            sides.add(0 if site.bases[0] == want else 1)
+            sides.add(0 if site.bases[0] in allowed_bases(want) else 1)
         if len(sides) != 1:
             return None
         haps[sides.pop()].append(name)

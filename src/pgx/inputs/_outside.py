@@ -17,7 +17,7 @@ from attrs import evolve
 from pgx.errors import Problem, ProfileError
 from pgx.inputs._symbols import unknown_gene
 from pgx.inputs._text import bad, lines
-from pgx.model.diplotype import hla_allele, parse_diplotype
+from pgx.model.diplotype import hla_allele, one_copy_possible, parse_diplotype
 from pgx.model.knowledge import Knowledge
 from pgx.model.profile import GeneCall, GeneResult
 
@@ -74,9 +74,7 @@ def _parse(gene: str, cols: list[str], knowledge: Knowledge | None = None) -> Ge
     dip: str | None = None
     if diplotype and diplotype.lower() not in NO_CALL:
         text = _strip_prefix(diplotype, gene)
-        if "/" not in text and gene.startswith("MT-"):  # mitochondrial: one allele
-            alleles = (text,)
-        elif gene.startswith("HLA-"):
+        if gene.startswith("HLA-"):
             halves = [h.strip() for h in text.split("/")]
             if len(halves) != 2 or not all(halves):
                 raise _BadLine(f"expected two HLA alleles such as '*57:01/*08:01', found {text!r}")
@@ -87,7 +85,7 @@ def _parse(gene: str, cols: list[str], knowledge: Knowledge | None = None) -> Ge
                     raise _BadLine(
                         f"expected an HLA allele of {gene} such as '*57:01', found {allele!r}"
                     )
-        elif parse_diplotype(text) is None:
+        elif parse_diplotype(text) is None and not (one_copy_possible(gene) and "/" not in text):
             raise _BadLine(f"expected a diplotype such as '*1/*4', found {diplotype!r}")
         else:
             dip = text

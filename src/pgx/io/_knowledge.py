@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pgx.errors import Problem
-from pgx.io._yaml import Document
+from pgx.io._yaml import Document, PathKey
 from pgx.model.knowledge import (
     UNDETERMINED_FUNCTIONS,
     Cutpoint,
@@ -13,6 +13,7 @@ from pgx.model.knowledge import (
     KnowledgeFile,
     ScopeNote,
     SomaticClass,
+    allowed_bases,
 )
 
 __all__ = ["KnowledgeMerger", "check_knowledge"]
@@ -125,15 +126,23 @@ def check_knowledge(
                             "activity_value required (only uncertain/unknown function may omit it)",
                         )
                     )
+            functions = {fn.function for fn in table.alleles.values()}
             for i, row in enumerate(table.phenotypes):
+                where: PathKey = ("gene_phenotypes", gene, "phenotypes", i)
                 if (row.functions is None) != (table.method == "activity_score"):
                     need = "at_least/at_most" if table.method == "activity_score" else "functions"
-                    out.append(
-                        doc.problem(
-                            ("gene_phenotypes", gene, "phenotypes", i),
-                            f"method {table.method} rows need {need}",
-                        )
-                    )
+                    out.append(doc.problem(where, f"method {table.method} rows need {need}"))
+                elif row.functions is not None and len(row.functions) not in (1, 2):
+                    out.append(doc.problem(where, "functions: one (one copy) or two (a pair)"))
+                elif row.functions is not None and not set(row.functions) <= functions:
+                    odd = ", ".join(sorted(set(row.functions) - functions))
+                    out.append(doc.problem(where, f"no allele of {gene} has function {odd}"))
+            for alias, allele in table.aliases.items():
+                where = ("gene_phenotypes", gene, "aliases", alias)
+                if allele not in table.alleles:
+                    out.append(doc.problem(where, f"'{allele}' is not an allele of the table"))
+                elif alias in table.alleles:
+                    out.append(doc.problem(where, "an alias cannot be another allele's name"))
         for i, cut in enumerate(kf.expression_cutpoints):
             if cut.gene not in knowledge.genes:
                 out.append(
@@ -165,6 +174,6 @@ def check_knowledge(
                     pos = defs.positions.get(pos_id)
                     if pos is None:
                         out.append(doc.problem(where, f"unknown position '{pos_id}'"))
-                    elif base != pos.ref and base not in pos.alts:
+                    elif not allowed_bases(base) <= {pos.ref, *pos.alts}:
                         out.append(doc.problem(where, f"'{base}' is neither ref nor an alt"))
     return out

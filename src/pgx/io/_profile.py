@@ -10,12 +10,23 @@ from typing import Any
 from pgx.errors import Problem, ProfileError
 from pgx.io._convert import structure
 from pgx.io._yaml import Document, PathKey, format_path, limit_problems, read
-from pgx.model.diplotype import hla_allele, hla_typing, is_hla, parse_diplotype
+from pgx.model.diplotype import (
+    hla_allele,
+    hla_typing,
+    is_hla,
+    one_copy_possible,
+    parse_diplotype,
+)
 from pgx.model.profile import HLA_ALLELE, Profile
 
 __all__ = ["located", "profile_checks", "read_profile", "source_name"]
 
 _NO_CALLS = frozenset({".", "./.", "NA", "n/a", "no call", "No call", "No Call"})
+
+
+def _one_allele(gene: str, text: str) -> bool:
+    """One allele where a gene can have one copy (G6PD hemizygous, MT-RNR1)."""
+    return one_copy_possible(gene) and "/" not in text and bool(text.strip())
 
 
 def profile_checks(profile: Profile) -> Iterator[tuple[PathKey, str]]:
@@ -33,7 +44,7 @@ def profile_checks(profile: Profile) -> Iterator[tuple[PathKey, str]]:
                     f"expected two {gene.upper()} alleles such as '*57:01/*08:01' (current "
                     f"nomenclature, at least two fields), found {dip!r}",
                 )
-            elif not hla and parse_diplotype(dip) is None:
+            elif not hla and parse_diplotype(dip) is None and not _one_allele(gene, dip):
                 yield (
                     ("germline", gene, "diplotype"),
                     f"expected a diplotype such as '*1/*2', found {dip!r}",

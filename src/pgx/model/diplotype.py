@@ -15,6 +15,7 @@ __all__ = [
     "UNKNOWN_COPIES",
     "Haplotype",
     "allele_names",
+    "one_copy_possible",
     "parse_diplotype",
 ]
 
@@ -109,3 +110,16 @@ def hla_typing(gene: str, text: str) -> tuple[str, str] | None:
 def is_hla(gene: str) -> bool:
     """Whether ``gene`` names an HLA gene, in any case (``HLA-B``, ``hla-b``)."""
     return gene.strip().upper().startswith("HLA-")
+
+
+# X-linked genes pgx phenotypes: one allele in people with one X chromosome (hemizygous).
+_X_LINKED = frozenset({"G6PD"})
+
+
+def one_copy_possible(gene: str) -> bool:
+    """Whether a gene's result may be one allele rather than a pair.
+
+    Mitochondrial genes (``MT-RNR1``) have one sequence per cell as far as CPIC calls them,
+    and X-linked genes (G6PD) one allele in people with one X chromosome.
+    """
+    return gene.startswith("MT-") or gene in _X_LINKED

@@ -7,6 +7,7 @@ cut-points, cancer types, somatic variant classes, labs and biomarkers all live 
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Literal
 
@@ -33,16 +34,30 @@ __all__ = [
     "SomaticClass",
 ]
 
-Function = Literal[
-    "Normal function",
-    "Increased function",
-    "Decreased function",
-    "No function",
-    "Possible decreased function",
-    "Uncertain function",
-    "Unknown function",
-]
+#: An allele function in CPIC's words: ``No function``, ``Malignant Hyperthermia associated``,
+#: ``IV/Normal`` (G6PD WHO class / function) ... whatever CPIC's table for the gene uses.
+Function = str
 UNDETERMINED_FUNCTIONS = frozenset({"Uncertain function", "Unknown function"})
+#: IUPAC nucleotide codes an allele definition may use for "either of these bases".
+IUPAC: Mapping[str, frozenset[str]] = {
+    "R": frozenset("AG"),
+    "Y": frozenset("CT"),
+    "S": frozenset("CG"),
+    "W": frozenset("AT"),
+    "K": frozenset("GT"),
+    "M": frozenset("AC"),
+    "B": frozenset("CGT"),
+    "D": frozenset("AGT"),
+    "H": frozenset("ACT"),
+    "V": frozenset("ACG"),
+}
+
+
+def allowed_bases(base: str) -> frozenset[str]:
+    """The VCF alleles a definition's base allows: itself, or each base of an IUPAC code."""
+    return IUPAC.get(base, frozenset((base,)))
+
+
 LevelTerm = Literal["absent", "low", "normal", "high", "equivocal"]
 VariantClass = Literal["activating", "sensitizing", "resistance", "loss_of_function"]
 VariantType = Literal[
@@ -91,17 +106,26 @@ class AlleleFunction:
 
 @frozen
 class PhenotypeRow:
-    """One row of a phenotype mapping: a function pair, or an activity-score range."""
+    """One row of a phenotype mapping: functions, or an activity-score range.
+
+    ``functions`` is a pair for a diploid genotype, or one function for a gene with one copy
+    (MT-RNR1; G6PD on a single X chromosome).
+    """
 
     phenotype: str
-    functions: tuple[Function, Function] | None = None
+    functions: tuple[Function, ...] | None = None
     at_least: float | None = None
     at_most: float | None = None
 
 
 @frozen
 class GenePhenotypes:
-    """How diplotypes of one gene become phenotypes (CPIC method)."""
+    """How diplotypes of one gene become phenotypes (CPIC method).
+
+    ``aliases`` maps other spellings of an allele (legacy names such as DPYD ``*2A``,
+    sub-alleles such as SLCO1B1 ``*45.002``) to its name in ``alleles``; ``data_version`` is
+    the version of the source data the table was generated from.
+    """
 
     method: Literal["function", "activity_score"]
     source: str
@@ -109,6 +133,44 @@ class GenePhenotypes:
     phenotypes: tuple[PhenotypeRow, ...]
     citations: tuple[str, ...] = ()
     reference_allele: str | None = None
+    data_version: str | None = None
+    aliases: dict[str, str] = field(factory=dict)
+    # case- and space-folded spellings, filled on first use (not part of the data)
+    _folded: dict[str, str] = field(init=False, factory=dict, eq=False, repr=False)
+
+    def canonical(self, name: str) -> str | None:
+        """The table's name for an allele written ``name``; ``None`` if it is none of them.
+
+        The exact name, then an alias, then either with different case or spacing.
+        """
+        if name in self.alleles:
+            return name
+        if name in self.aliases:
+            return self.aliases[name]
+        if not self._folded:
+            for alias, allele in self.aliases.items():
+                self._folded[_fold(alias)] = allele
+            self._folded.update({_fold(a): a for a in self.alleles})
+        return self._folded.get(_fold(name))
+
+    def closest(self, name: str, n: int = 3) -> tuple[str, ...]:
+        """Known spellings closest to an unknown allele name (for "did you mean")."""
+        names = [*self.alleles, *self.aliases]
+        return tuple(difflib.get_close_matches(name, names, n=n, cutoff=0.6))
+
+    @property
+    def haploid(self) -> bool:
+        """Whether the table phenotypes a single allele (a gene with one copy)."""
+        return any(row.functions is not None and len(row.functions) == 1 for row in self.phenotypes)
+
+    @property
+    def diploid(self) -> bool:
+        """Whether the table phenotypes pairs of alleles."""
+        return any(row.functions is None or len(row.functions) == 2 for row in self.phenotypes)
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.split()).casefold()
 
 
 @frozen
@@ -220,6 +282,7 @@ class AlleleDefinitions:
     positions: dict[str, DefinedPosition]
     alleles: dict[str, dict[str, str]]
     citations: tuple[str, ...] = ()
+    data_version: str | None = None
 
 
 @frozen
@@ -282,6 +345,7 @@ class Knowledge:
     biomarkers: Mapping[str, Biomarker]
     allele_definitions: Mapping[str, AlleleDefinitions] = field(factory=dict)
     out_of_scope: tuple[ScopeNote, ...] = ()
+    _versions: dict[str, str] = field(init=False, factory=dict, eq=False, repr=False)
 
     def classes_of(self, drug: str) -> frozenset[str]:
         """Every class a drug belongs to, ancestors included; empty for unknown drugs."""
@@ -305,6 +369,20 @@ class Knowledge:
             entry = self.cancer_types.get(parent)
             parent = entry.parent if entry is not None else None
         return tuple(out)
+
+    def data_versions(self) -> dict[str, str]:
+        """Gene → version of the source data its allele or phenotype table came from."""
+        if self._versions:
+            return dict(self._versions)
+        out: dict[str, str] = {}
+        for gene, defs in sorted(self.allele_definitions.items()):
+            if defs.data_version is not None:
+                out[gene] = defs.data_version
+        for gene, table in sorted(self.gene_phenotypes.items()):
+            if table.data_version is not None:
+                out[gene] = table.data_version  # the phenotype table's version decides
+        self._versions.update(sorted(out.items()))
+        return dict(self._versions)
 
     def phenotype_terms(self, gene: str) -> frozenset[str]:
         """Phenotype terms a gene's table can produce (plus CPIC's ``Indeterminate``)."""

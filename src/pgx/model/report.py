@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
-from attrs import frozen
+from attrs import field, frozen
 
 from pgx.model import _ports
 from pgx.model.profile import GeneCall
@@ -139,11 +139,16 @@ class Superseded:
 
 @frozen
 class RulesetInfo:
-    """Which rules the report was made under."""
+    """Which rules the report was made under.
+
+    ``data_versions`` maps each gene whose knowledge tables were generated from source data
+    (CPIC's allele definitions and phenotype tables) to that data's version.
+    """
 
     name: str
     version: str
     sha256: str
+    data_versions: Mapping[str, str] = field(factory=dict)
 
 
 _INDICATOR_RANK = {"critical": 0, "warning": 1, "info": 2}
