@@ -3,7 +3,7 @@
 The whole table of every gene pgx phenotypes is checked (not a sample), through the public
 API: a profile naming the diplotype in CPIC's own spelling, evaluated with the bundled rules,
 must report CPIC's phenotype in CPIC's spelling. Needs the shared data snapshot beside the
-clone (``../shared/data/cpic-pharmcat``); skipped without it.
+clone (``../shared/data/cpic-pharmcat``, or ``$PGX_SHARED_DATA/cpic-pharmcat``); skipped without it.
 """
 
 from __future__ import annotations

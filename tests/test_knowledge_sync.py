@@ -8,6 +8,7 @@ the hand-curated deviations; any difference is a table edited by hand or data th
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -18,7 +19,8 @@ import yaml
 from pgx import default_ruleset
 from tests.helpers import ROOT
 
-SOURCE = ROOT.parent / "shared" / "data" / "cpic-pharmcat"
+# the shared data beside the clone (CI); PGX_SHARED_DATA points to it from elsewhere
+SOURCE = Path(os.environ.get("PGX_SHARED_DATA", ROOT.parent / "shared" / "data")) / "cpic-pharmcat"
 KNOWLEDGE = ROOT / "rules" / "knowledge"
 needs_source = pytest.mark.skipif(
     not (SOURCE / "definition").is_dir(), reason="shared CPIC data snapshot not present"
