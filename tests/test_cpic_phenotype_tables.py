@@ -9,7 +9,9 @@ clone (``../shared/data/cpic-pharmcat``, or ``$PGX_SHARED_DATA/cpic-pharmcat``);
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +19,8 @@ import pytest
 from pgx import default_ruleset, evaluate
 from tests.helpers import NOW, ROOT
 
-SOURCE = ROOT.parent / "shared" / "data" / "cpic-pharmcat"
+# the shared data beside the clone (CI); PGX_SHARED_DATA points to it from elsewhere
+SOURCE = Path(os.environ.get("PGX_SHARED_DATA", ROOT.parent / "shared" / "data")) / "cpic-pharmcat"
 pytestmark = pytest.mark.skipif(
     not (SOURCE / "phenotype").is_dir(), reason="shared CPIC data snapshot not present"
 )
