@@ -1,4 +1,4 @@
-"""The ``pgx`` command: evaluate, lint, test, explain and serve.
+"""The ``pgx`` command: evaluate, lint, test, explain, serve and cohort.
 
 Exit codes: 0 success; 1 the checks found problems (lint issues, failing rule tests);
 2 bad input (a readable message naming the file; never a traceback).
@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from pgx.cli import _evaluate, _explain, _lint, _serve, _test
+from pgx.cli import _cohort, _evaluate, _explain, _lint, _serve, _test
 from pgx.errors import PgxError
 
 __all__ = ["main"]
@@ -27,6 +27,7 @@ _COMMANDS: tuple[Register, ...] = (
     _test.register,
     _explain.register,
     _serve.register,
+    _cohort.register,
 )
 
 

@@ -12,6 +12,7 @@ evaluator works on the few distinct values a column holds rather than on every r
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -186,6 +187,20 @@ class Reader:
                 yield self._arrow(batch, offset, "<table>")
                 offset += batch.num_rows
             return
+        if isinstance(profiles, Iterator):
+            first = next(profiles, None)
+            if first is None:
+                return
+            rest = itertools.chain([first], profiles)
+            if isinstance(first, pa.RecordBatch):
+                # a stream of record batches (a Spark partition): one table in pieces
+                offset = 0
+                for piece in rest:
+                    if piece.num_rows:
+                        yield self._arrow(piece, offset, "<table>")
+                    offset += piece.num_rows
+                return
+            profiles = rest
         if _is_pandas(profiles):
             table = pa.Table.from_pandas(profiles, preserve_index=False)
             yield from self._table(table, "<dataframe>")

@@ -1,0 +1,182 @@
+"""``pgx cohort``: evaluate a table of profiles (or a joint-called VCF) into a Parquet table."""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pgx.cli._common import ruleset_of
+from pgx.errors import InputError, Problem
+from pgx.model.profile import Profile
+from pgx.model.ruleset import RuleSet
+
+__all__ = ["register"]
+
+
+def _vcf_samples(path: str) -> list[str]:
+    opener: Any = gzip.open if path.endswith((".gz", ".bgz")) else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("#CHROM"):
+                samples: list[str] = line.rstrip("\n").split("\t")[9:]
+                return samples
+            if not line.startswith("#"):
+                break
+    raise InputError([Problem("#CHROM", "no header line naming the samples", path)])
+
+
+def _vcf_profiles(path: str, rules: RuleSet) -> Iterator[Profile]:
+    from pgx.inputs import call_vcf  # noqa: PLC0415 - only for VCF input
+
+    for sample in _vcf_samples(path):
+        sample_id, genes = call_vcf(path, rules, sample=sample)
+        yield Profile(id=sample_id, germline=genes)
+
+
+def _summary(counts: Counter[tuple[str, str]]) -> str:
+    """Per drug, how many profiles get each action (from findings that are shown)."""
+    lines = ["drug\taction\tprofiles"]
+    for (drug, action), n in sorted(counts.items()):
+        lines.append(f"{drug}\t{action}\t{n}")
+    return "\n".join(lines) + "\n"
+
+
+def _count(table: Any, counts: Counter[tuple[str, str]]) -> None:
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    shown = table.filter(
+        pc.and_(pc.equal(table["outcome"], "fires"), pc.is_null(table["superseded_by"]))
+    )
+    if shown.num_rows == 0:
+        return
+    key = "profile_id" if "row" not in shown.column_names else "row"
+    parents = pc.list_parent_indices(shown["drugs"])
+    exploded = pa.table(
+        {
+            "who": pc.take(shown[key], parents),
+            "drug": pc.list_flatten(shown["drugs"]),
+            "action": pc.take(shown["action"].cast(pa.string()), parents),
+        }
+    )
+    grouped = exploded.group_by(["drug", "action"]).aggregate([("who", "count_distinct")])
+    for row in grouped.to_pylist():
+        counts[(row["drug"], row["action"])] += row["who_count_distinct"]
+
+
+def _local(args: argparse.Namespace, rules: RuleSet, source: object) -> Counter[tuple[str, str]]:
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    from pgx.cohort import RESULT_SCHEMA, evaluate_batches  # noqa: PLC0415
+
+    counts: Counter[tuple[str, str]] = Counter()
+    start = time.perf_counter()
+    done = 0
+    with pq.ParquetWriter(args.out, RESULT_SCHEMA) as writer:
+        for part in evaluate_batches(source, rules, drugs=args.drugs, outcomes=args.outcomes):
+            writer.write_table(part.results)
+            _count(part.results, counts)
+            done += part.rows
+            rate = done / max(time.perf_counter() - start, 1e-9)
+            print(f"\r{done} profiles ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    return counts
+
+
+def _spark(args: argparse.Namespace, rules: RuleSet) -> Counter[tuple[str, str]]:
+    from pyspark.sql import SparkSession  # noqa: PLC0415 - optional extra
+
+    from pgx.cohort import spark as pgx_spark  # noqa: PLC0415
+
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = SparkSession.builder.master(f"local[{args.workers}]").getOrCreate()
+    try:
+        frame = session.read.parquet(str(args.profiles))
+        pgx_spark.evaluate(frame, rules, drugs=args.drugs, outcomes=args.outcomes).write.mode(
+            "overwrite"
+        ).parquet(str(args.out))
+    finally:
+        session.stop()
+    return _count_output(args.out)
+
+
+def _dask(args: argparse.Namespace, rules: RuleSet) -> Counter[tuple[str, str]]:
+    import dask  # noqa: PLC0415 - optional extra
+    import dask.dataframe as dd  # noqa: PLC0415
+    from distributed import Client, LocalCluster  # noqa: PLC0415
+
+    from pgx.cohort import dask as pgx_dask  # noqa: PLC0415
+
+    with (
+        dask.config.set({"dataframe.convert-string": False}),
+        LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=args.workers, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        Client(cluster),  # type: ignore[no-untyped-call]
+    ):
+        frame = dd.read_parquet(str(args.profiles))
+        result = pgx_dask.evaluate(frame, rules, drugs=args.drugs, outcomes=args.outcomes)
+        result.to_parquet(str(args.out), write_index=False)
+    return _count_output(args.out)
+
+
+def _count_output(path: str | os.PathLike[str]) -> Counter[tuple[str, str]]:
+    import pyarrow.dataset as ds  # noqa: PLC0415
+
+    counts: Counter[tuple[str, str]] = Counter()
+    for batch in ds.dataset(str(path), format="parquet").to_batches():
+        import pyarrow as pa  # noqa: PLC0415
+
+        _count(pa.Table.from_batches([batch]), counts)
+    return counts
+
+
+def _run_cohort(args: argparse.Namespace) -> int:
+    rules = ruleset_of(args.rules)
+    if args.engine != "local" and args.vcf is not None:
+        raise InputError(
+            [Problem("--engine", "a VCF is read locally: use --profiles with spark or dask")]
+        )
+    if args.profiles is not None and not Path(args.profiles).exists():
+        raise InputError([Problem("--profiles", "no such file", str(args.profiles))])
+    if args.engine == "spark":
+        counts = _spark(args, rules)
+    elif args.engine == "dask":
+        counts = _dask(args, rules)
+    else:
+        source: object = (
+            args.profiles if args.profiles is not None else _vcf_profiles(args.vcf, rules)
+        )
+        counts = _local(args, rules, source)
+    sys.stdout.write(_summary(counts))
+    return 0
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the subcommand to ``pgx``."""
+    co = commands.add_parser(
+        "cohort", help="evaluate a table of profiles or a joint-called VCF into Parquet"
+    )
+    given = co.add_mutually_exclusive_group(required=True)
+    given.add_argument("--profiles", help="Parquet table in the flat profile schema")
+    given.add_argument("--vcf", help="joint-called germline VCF (every sample is a profile)")
+    co.add_argument("--out", required=True, help="Parquet file (a directory for spark/dask)")
+    co.add_argument("--engine", choices=("local", "spark", "dask"), default="local")
+    co.add_argument("--workers", type=int, default=2, help="spark/dask local workers")
+    co.add_argument("--rules", help="rule file or directory (default: bundled rules)")
+    co.add_argument("--drugs", nargs="+", help="only rules about these drugs")
+    co.add_argument(
+        "--outcomes",
+        nargs="+",
+        default=["fires", "indeterminate"],
+        choices=("fires", "does_not_fire", "indeterminate"),
+        help="outcomes that get a row (default: fires, indeterminate)",
+    )
+    co.set_defaults(func=_run_cohort)

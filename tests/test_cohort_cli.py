@@ -1,0 +1,62 @@
+"""``pgx cohort``: a Parquet table or a joint-called VCF in, results and a per-drug summary out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pyarrow")
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+import pgx
+import pgx.cohort
+from pgx.cli import main
+from tests.adapters_support import vcf_text, write_vcf
+
+
+def test_profiles_to_parquet_with_a_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    table = pa.table(
+        {"id": ["A", "B", "C"], "germline.CYP2C19.diplotype": ["*2/*2", "*1/*1", None]}
+    )
+    source, out = tmp_path / "cohort.parquet", tmp_path / "results.parquet"
+    pq.write_table(table, source)
+    assert main(["cohort", "--profiles", str(source), "--out", str(out)]) == 0
+    written = pq.read_table(out)
+    assert written.to_pylist() == pgx.cohort.evaluate(table).to_pylist()
+    summary = capsys.readouterr()
+    assert "3 profiles" in summary.err
+    lines = summary.out.splitlines()
+    assert lines[0] == "drug\taction\tprofiles"
+    # A (*2/*2, poor) and B (*1/*1, normal) get different clopidogrel advice, one each
+    clopidogrel = sorted(line for line in lines if line.startswith("clopidogrel\t"))
+    assert clopidogrel == ["clopidogrel\tstandard_dosing\t1", "clopidogrel\tuse_alternative\t1"]
+
+
+def test_a_joint_called_vcf_gives_one_profile_per_sample(tmp_path: Path) -> None:
+    rules = pgx.default_ruleset()
+    text = vcf_text(
+        rules.knowledge.allele_definitions, {"CYP2C19": ("*2", "*2")}, samples=("S1", "S2")
+    )
+    path = write_vcf(tmp_path / "joint.vcf.gz", text, gz=True)
+    out = tmp_path / "results.parquet"
+    assert main(["cohort", "--vcf", str(path), "--out", str(out)]) == 0
+    written = pq.read_table(out).to_pylist()
+    assert sorted({r["profile_id"] for r in written}) == ["S1", "S2"]
+    one = pgx.evaluate(pgx.load_profile(vcf=path, sample="S1"), rules)
+    fired = {f.rule_id for f in one.findings}
+    assert fired  # CYP2C19 *2/*2 from the VCF: a poor metabolizer
+    got = {r["rule_id"] for r in written if r["profile_id"] == "S1" and r["outcome"] == "fires"}
+    assert got == fired
+
+
+def test_a_missing_table_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["cohort", "--profiles", str(tmp_path / "nope.parquet"), "--out", "x.parquet"])
+    assert code == 2
+    assert "no such file" in capsys.readouterr().err
