@@ -1,9 +1,10 @@
 """Cohort mode: the same rules over a table of profiles at once, column by column.
 
 ```python
+import pyarrow.compute as pc
 import pgx.cohort
 results = pgx.cohort.evaluate("cohort.parquet")          # bundled rules
-results.filter(pc.equal(results["outcome"], "fires"))
+fired = results.filter(pc.equal(results["outcome"], "fires"))
 ```
 
 `evaluate` returns one row per profile and rule (by default only rules that fire or are
