@@ -241,15 +241,21 @@ class Evaluator:
         for a, b in plan.clashes:
             conflict[a] |= shown[a] & shown[b]
         order = np.asarray(plan.order, dtype=np.int64)
-        by_rows = matrix[order].T
+        # profile-major copies, so the kept cells come out in (row, rule id) order
+        by_rows = np.ascontiguousarray(matrix[order].T)
         keep = np.zeros(by_rows.shape, dtype=np.bool_)
         for code, name in enumerate(OUTCOMES):
             if name in wanted:
                 keep |= by_rows == code
-        rows, positions = np.nonzero(keep)
-        outcome = by_rows[rows, positions]
-        superseded = by[order].T[rows, positions]
-        clash = conflict[order].T[rows, positions]
+        flat = np.flatnonzero(keep)
+        rows, positions = np.divmod(flat, n_rules)
+        outcome = by_rows.ravel()[flat]
+        superseded = np.full(len(flat), -1, dtype=np.int32)
+        if (by >= 0).any():
+            superseded = np.ascontiguousarray(by[order].T).ravel()[flat]
+        clash = np.zeros(len(flat), dtype=np.bool_)
+        if conflict.any():
+            clash = np.ascontiguousarray(conflict[order].T).ravel()[flat]
         index = pa.array(positions.astype(np.int32))
         return pa.Table.from_arrays(
             [
@@ -344,18 +350,19 @@ class _Lists:
         self.lengths = np.array([len(items) for items in values], dtype=np.int64)
         width = int(self.lengths.max()) if len(values) else 0
         self.table = np.zeros((len(values), max(width, 1)), dtype=np.int32)
+        self.present = np.zeros(self.table.shape, dtype=np.bool_)
         for rule, items in enumerate(values):
             self.table[rule, : len(items)] = [names.index(v) for v in items]
+            self.present[rule, : len(items)] = True
 
     def take(self, positions: Ints) -> pa.ListArray:
-        lengths = self.lengths[positions]
-        offsets = np.zeros(len(positions) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        owner = np.repeat(positions, lengths)
-        within = np.arange(int(offsets[-1]), dtype=np.int64) - np.repeat(offsets[:-1], lengths)
-        flat = self.table[owner, within]
+        offsets = np.zeros(len(positions) + 1, dtype=np.int32)
+        np.cumsum(self.lengths[positions], out=offsets[1:])
+        # each row's rule's items, padded to the widest rule; the mask drops the padding and
+        # keeps row order
+        flat = self.table[positions][self.present[positions]]
         values = pa.DictionaryArray.from_arrays(pa.array(flat), self.names).cast(pa.string())
-        return pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)), values)
+        return pa.ListArray.from_arrays(pa.array(offsets), values)
 
 
 def _ids(ids: list[str | None], rows: Ints) -> pa.Array:
