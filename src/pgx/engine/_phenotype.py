@@ -3,6 +3,10 @@
 Three results are kept apart and none of them is ever "normal": CPIC's ``Indeterminate``
 (an allele of uncertain function), an allele pgx does not know, and a gene pgx does not
 phenotype.
+
+Longer than 400 lines because two-copy, one-copy (G6PD, MT-RNR1) and alias-resolving
+phenotyping share the same allele-function lookups; splitting them would pass those tables
+between modules for no gain in clarity.
 """
 
 from __future__ import annotations
