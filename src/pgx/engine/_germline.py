@@ -6,9 +6,16 @@ from collections.abc import Callable, Mapping
 
 from pgx.engine._facts import Facts, Observed, bounds, germline_result
 from pgx.model import ruleset as rs
-from pgx.model.diplotype import allele_names, hla_typing, is_hla, parse_diplotype
+from pgx.model.diplotype import (
+    allele_names,
+    hla_typing,
+    is_hla,
+    one_copy_possible,
+    parse_diplotype,
+)
 from pgx.model.knowledge import Knowledge
 from pgx.model.logic import Truth
+from pgx.model.profile import GeneResult
 
 __all__ = ["GERMLINE", "genotype_key"]
 
@@ -27,8 +34,42 @@ def _diplotype_key(text: str) -> tuple[str, ...]:
     return tuple(sorted(part.strip() for part in text.split("/")))
 
 
+_Key = tuple[tuple[tuple[str, int], ...], ...]
+
+
+def _canonical_key(knowledge: Knowledge, gene: str, text: str, unknown: list[str]) -> _Key | None:
+    """A diplotype's two haplotypes in canonical allele names, in a comparable order.
+
+    ``None`` if ``text`` is no diplotype; names no table knows are appended to ``unknown``
+    (and kept as written).
+    """
+    if "/" not in text and one_copy_possible(gene):
+        # one allele: a gene with one copy (MT-RNR1), or G6PD on one X chromosome
+        name = text.strip()
+        found = knowledge.canonical_allele(gene, name)
+        if found is None:
+            unknown.append(name)
+        return (((found or name, 1),),)
+    parsed = parse_diplotype(text, knowledge.allele_spellings(gene))
+    if parsed is None:
+        return None
+    haplotypes = []
+    for hap in parsed:
+        parts = []
+        for name, copies in hap.parts:
+            found = knowledge.canonical_allele(gene, name.strip())
+            if found is None:
+                unknown.append(name.strip())
+            parts.append((found or name.strip(), copies))
+        haplotypes.append(tuple(parts))
+    return tuple(sorted(haplotypes))
+
+
 def _diplotype(facts: Facts, leaf: rs.DiplotypeLeaf) -> Observed:
     result = germline_result(facts, leaf.gene)
+    knowledge = facts.knowledge
+    if knowledge.knows_alleles(leaf.gene) and result is not None:
+        return _named_diplotype(knowledge, leaf, result)
     if result is None or result.diplotype is None:
         return Truth.UNKNOWN, "no diplotype"
     if (
@@ -37,8 +78,37 @@ def _diplotype(facts: Facts, leaf: rs.DiplotypeLeaf) -> Observed:
     ):
         # "no call" and the like: not a diplotype, so neither equal nor unequal to one
         return Truth.UNKNOWN, f"{result.diplotype} (no call)"
+    # HLA and genes without an allele table: compared as written
     wanted = {_diplotype_key(d) for d in leaf.in_}
     return Truth.of(_diplotype_key(result.diplotype) in wanted), result.diplotype
+
+
+def _named_diplotype(knowledge: Knowledge, leaf: rs.DiplotypeLeaf, result: GeneResult) -> Observed:
+    """A diplotype of a gene with an allele table, compared by canonical allele names.
+
+    A rule naming ``*2A/*1`` means the profile's ``c.1905+1G>A (*2A)/Reference`` too, and
+    the other way round; an allele no table knows may be any allele, so it leaves the leaf
+    undecided.
+    """
+    ignored: list[str] = []  # a rule's names are checked when the rules are loaded
+    wanted = {_canonical_key(knowledge, leaf.gene, d, ignored) for d in leaf.in_}
+
+    def truth_of(text: str) -> Truth:
+        unknown: list[str] = []
+        key = _canonical_key(knowledge, leaf.gene, text, unknown)
+        if key is None or unknown or _diplotype_key(text) == _diplotype_key("./."):
+            return Truth.UNKNOWN
+        return Truth.of(key in wanted)
+
+    if result.diplotype is not None:
+        return truth_of(result.diplotype), result.diplotype
+    if result.call is not None and len(result.call.candidates) > 1:
+        # an ambiguous VCF call: decided only when every candidate diplotype agrees
+        truths = [truth_of(d) for d in result.call.candidates]
+        if result.call.truncated:
+            truths.append(Truth.UNKNOWN)
+        return _all_agree(truths), " or ".join(result.call.candidates)
+    return Truth.UNKNOWN, "no diplotype"
 
 
 def _typed_diplotype(gene: str, diplotype: str) -> tuple[str, ...] | None:
@@ -60,6 +130,8 @@ def _allele(facts: Facts, leaf: rs.AlleleLeaf) -> Observed:
     result = germline_result(facts, leaf.gene)
     if result is None:
         return Truth.UNKNOWN, "not tested"
+    if facts.knowledge.knows_alleles(leaf.gene):
+        return _named_allele(facts.knowledge, leaf, result)
     want = _strip_gene(leaf.carries, leaf.gene)
     if result.alleles is not None:
         typed: tuple[str, ...] | None = tuple(_strip_gene(a, leaf.gene) for a in result.alleles)
@@ -71,12 +143,7 @@ def _allele(facts: Facts, leaf: rs.AlleleLeaf) -> Observed:
         truths = [_carries(allele_names(d) or (), want) for d in result.call.candidates]
         if result.call.truncated:
             truths.append(Truth.UNKNOWN)
-        shown = " or ".join(result.call.candidates)
-        if all(t is Truth.TRUE for t in truths):
-            return Truth.TRUE, shown
-        if all(t is Truth.FALSE for t in truths):
-            return Truth.FALSE, shown
-        return Truth.UNKNOWN, shown
+        return _all_agree(truths), " or ".join(result.call.candidates)
     else:
         typed = None
     if typed is not None:
@@ -93,6 +160,75 @@ def _allele(facts: Facts, leaf: rs.AlleleLeaf) -> Observed:
         return truth, seen
     if result.carriers:
         return _carrier_status(result.carriers, leaf.gene, want)
+    return Truth.UNKNOWN, "no alleles typed"
+
+
+def _all_agree(truths: list[Truth]) -> Truth:
+    if all(t is Truth.TRUE for t in truths):
+        return Truth.TRUE
+    if all(t is Truth.FALSE for t in truths):
+        return Truth.FALSE
+    return Truth.UNKNOWN
+
+
+def _named_carries(knowledge: Knowledge, gene: str, text: str, want: str) -> Truth:
+    """Whether a diplotype (in any spelling) carries canonical allele ``want``."""
+    unknown: list[str] = []
+    key = _canonical_key(knowledge, gene, text, unknown)
+    if key is None:
+        return Truth.UNKNOWN
+    if any(name == want for hap in key for name, copies in hap if copies != 0):
+        return Truth.TRUE
+    # an allele pgx cannot name may be the one asked about
+    return Truth.UNKNOWN if unknown else Truth.FALSE
+
+
+def _named_carrier_status(
+    knowledge: Knowledge, gene: str, carriers: Mapping[str, bool], want: str
+) -> Observed:
+    """Carriage reported as "positive/negative" for alleles in any spelling."""
+    truths: set[Truth] = set()
+    said = []
+    for raw, carried in sorted(carriers.items()):
+        said.append(f"{raw} {'positive' if carried else 'negative'}")
+        if knowledge.canonical_allele(gene, raw.strip()) == want:
+            truths.add(Truth.of(carried))
+    if len(truths) == 1:
+        return truths.pop(), ", ".join(said)
+    # carriage of other alleles says nothing about this one (nor do contradictions)
+    return Truth.UNKNOWN, ", ".join(said) + f" (nothing reported about {want})"
+
+
+def _named_allele(knowledge: Knowledge, leaf: rs.AlleleLeaf, result: GeneResult) -> Observed:
+    """Carriage of an allele of a gene with an allele table, compared by canonical name.
+
+    Every spelling the tables know (CPIC's, legacy, sub-allele) is the same allele on both
+    sides; a name no table knows leaves the leaf undecided unless the allele is found.
+    """
+    gene = leaf.gene
+    want = knowledge.canonical_allele(gene, leaf.carries.strip()) or leaf.carries.strip()
+    if result.alleles is not None:
+        names = [knowledge.canonical_allele(gene, a.strip()) for a in result.alleles]
+        shown = "/".join(result.alleles)
+        if want in names:
+            return Truth.TRUE, shown
+        return (Truth.UNKNOWN if None in names else Truth.FALSE), shown
+    if result.diplotype is not None:
+        truth = _named_carries(knowledge, gene, result.diplotype, want)
+        if result.carriers:
+            reported, said = _named_carrier_status(knowledge, gene, result.carriers, want)
+            if Truth.UNKNOWN not in (truth, reported) and truth is not reported:
+                # the diplotype and a positive/negative report disagree: undecided
+                return Truth.UNKNOWN, f"{result.diplotype}; {said} (conflict)"
+        return truth, result.diplotype
+    if result.call is not None and len(result.call.candidates) > 1:
+        # an ambiguous VCF call: a carrier only if every candidate diplotype carries it
+        truths = [_named_carries(knowledge, gene, d, want) for d in result.call.candidates]
+        if result.call.truncated:
+            truths.append(Truth.UNKNOWN)
+        return _all_agree(truths), " or ".join(result.call.candidates)
+    if result.carriers:
+        return _named_carrier_status(knowledge, gene, result.carriers, want)
     return Truth.UNKNOWN, "no alleles typed"
 
 

@@ -10,6 +10,7 @@ from pgx.io._convert import structure
 from pgx.io._profile import located, profile_checks
 from pgx.io._yaml import Document, PathKey, format_path
 from pgx.model import ruleset as rs
+from pgx.model.diplotype import one_copy_possible, parse_diplotype
 from pgx.model.knowledge import Knowledge
 from pgx.model.profile import Profile
 
@@ -45,6 +46,35 @@ class _RuleChecker:
     def drug_class(self, name: str, path: PathKey) -> None:
         if name not in self.k.drug_classes:
             self.bad(path, f"unknown drug class '{name}'")
+
+    def allele_name(self, gene: str, name: str, path: PathKey) -> None:
+        """An allele of a gene with an allele table must be one the table knows.
+
+        The engine compares canonical names, so a name no table resolves would make a rule
+        that never fires (or, under ``not``, always does).
+        """
+        if not self.k.knows_alleles(gene) or self.k.canonical_allele(gene, name.strip()):
+            return
+        close = self.k.closest_alleles(gene, name.strip())
+        hint = f" (closest known: {', '.join(close)})" if close else ""
+        self.bad(path, f"unknown {gene} allele '{name}'{hint}")
+
+    def diplotype(self, gene: str, text: str, path: PathKey) -> None:
+        if not self.k.knows_alleles(gene):
+            return
+        halves = text.split("/")
+        if len(halves) != 2 and not one_copy_possible(gene):
+            self.bad(path, f"expected a diplotype such as *1/*2, found '{text}'")
+            return
+        whole = self.k.allele_spellings(gene)
+        for half in halves:
+            name = half.strip()
+            if name in whole:
+                continue
+            parsed = parse_diplotype(f"{name}/{name}", whole)
+            parts = [n for n, _ in parsed[0].parts] if parsed is not None else [name]
+            for part in parts:
+                self.allele_name(gene, part, path)
 
     def rule(self, rule: rs.Rule, path: PathKey) -> None:
         if not _RULE_ID.match(rule.id):
@@ -106,6 +136,11 @@ class _RuleChecker:
                         self.bad(
                             (*path, "in", i), "Indeterminate is never a phenotype a rule can match"
                         )
+            case rs.AlleleLeaf(gene, carries):
+                self.allele_name(gene, carries, (*path, "carries"))
+            case rs.DiplotypeLeaf(gene, in_):
+                for i, diplotype in enumerate(in_):
+                    self.diplotype(gene, diplotype, (*path, "in", i))
             case rs.ActivityScoreLeaf(gene):
                 table = self.k.gene_phenotypes.get(gene)
                 if table is None or table.method != "activity_score":

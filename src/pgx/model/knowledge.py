@@ -3,12 +3,16 @@
 Genes, drugs and drug classes, allele functions and phenotype mappings, expression
 cut-points, cancer types, somatic variant classes, labs and biomarkers all live as YAML under
 ``rules/knowledge/`` (see the knowledge-table docs), never as Python literals.
+
+Longer than 400 lines because every table's data class and the lookups across tables (allele
+spellings through phenotype and definition tables, drug-class closure) belong to one model
+that loading, inputs and the engine all read.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Literal
 
 from attrs import field, frozen
@@ -167,6 +171,24 @@ class GenePhenotypes:
     def diploid(self) -> bool:
         """Whether the table phenotypes pairs of alleles."""
         return any(row.functions is None or len(row.functions) == 2 for row in self.phenotypes)
+
+
+class _Spellings(Collection[str]):
+    """Every name the knowledge tables give one gene's alleles (membership only)."""
+
+    def __init__(self, knowledge: Knowledge, gene: str) -> None:
+        self.knowledge, self.gene = knowledge, gene
+
+    def __contains__(self, name: object) -> bool:
+        return (
+            isinstance(name, str) and self.knowledge.canonical_allele(self.gene, name) is not None
+        )
+
+    def __iter__(self) -> Iterator[str]:  # pragma: no cover - only membership is asked
+        return iter(())
+
+    def __len__(self) -> int:  # pragma: no cover - only membership is asked
+        return 0
 
 
 def _fold(name: str) -> str:
@@ -346,6 +368,62 @@ class Knowledge:
     allele_definitions: Mapping[str, AlleleDefinitions] = field(factory=dict)
     out_of_scope: tuple[ScopeNote, ...] = ()
     _versions: dict[str, str] = field(init=False, factory=dict, eq=False, repr=False)
+    # gene -> folded spelling -> allele name, filled on first use (not part of the data)
+    _spellings: dict[str, dict[str, str]] = field(init=False, factory=dict, eq=False, repr=False)
+
+    def knows_alleles(self, gene: str) -> bool:
+        """Whether pgx has a table naming the alleles of ``gene`` (phenotypes or definitions).
+
+        HLA genes and genes without a table have none: their allele names are compared as
+        written.
+        """
+        return gene in self.gene_phenotypes or gene in self.allele_definitions
+
+    def canonical_allele(self, gene: str, name: str) -> str | None:
+        """The one name pgx gives allele ``name`` of ``gene``; ``None`` if no table knows it.
+
+        The phenotype table's name when it has one (legacy names such as DPYD ``*2A`` and
+        sub-alleles such as SLCO1B1 ``*45.002`` are aliases of it), else the allele
+        definition's name; exact spellings first, then with different case or spacing.
+        """
+        table = self.gene_phenotypes.get(gene)
+        if table is not None:
+            found = table.canonical(name)
+            if found is not None:
+                return found
+        defs = self.allele_definitions.get(gene)
+        if defs is None:
+            return None
+        if name in defs.alleles:
+            return name
+        spellings = self._spellings.get(gene)
+        if spellings is None:
+            spellings = {_fold(a): a for a in reversed(tuple(defs.alleles))}
+            self._spellings[gene] = spellings
+        found = spellings.get(_fold(name))
+        if found is not None and table is not None:
+            return table.canonical(found) or found
+        return found
+
+    def allele_spellings(self, gene: str) -> Collection[str]:
+        """Membership in every spelling pgx knows for ``gene``'s alleles.
+
+        Lets a diplotype parser keep a known name with a ``+`` (UGT1A1 ``*80+*28``) whole.
+        """
+        return _Spellings(self, gene)
+
+    def closest_alleles(self, gene: str, name: str, n: int = 3) -> tuple[str, ...]:
+        """Known spellings of ``gene``'s alleles closest to ``name`` (for "did you mean")."""
+        table = self.gene_phenotypes.get(gene)
+        defs = self.allele_definitions.get(gene)
+        names = dict.fromkeys(
+            [
+                *(table.alleles if table else ()),
+                *(table.aliases if table else ()),
+                *(defs.alleles if defs else ()),
+            ]
+        )
+        return tuple(difflib.get_close_matches(name, list(names), n=n, cutoff=0.6))
 
     def classes_of(self, drug: str) -> frozenset[str]:
         """Every class a drug belongs to, ancestors included; empty for unknown drugs."""
