@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import gzip
 import os
 import sys
 import time
@@ -20,24 +19,22 @@ from pgx.model.ruleset import RuleSet
 __all__ = ["register"]
 
 
-def _vcf_samples(path: str) -> list[str]:
-    opener: Any = gzip.open if path.endswith((".gz", ".bgz")) else open
-    with opener(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("#CHROM"):
-                samples: list[str] = line.rstrip("\n").split("\t")[9:]
-                return samples
-            if not line.startswith("#"):
-                break
-    raise InputError([Problem("#CHROM", "no header line naming the samples", path)])
+def _vcf_profiles(args: argparse.Namespace, rules: RuleSet) -> Iterator[Profile]:
+    from pgx.cohort._vcf import profiles_of  # noqa: PLC0415 - only for VCF input
+    from pgx.inputs._joint import call_joint  # noqa: PLC0415
 
-
-def _vcf_profiles(path: str, rules: RuleSet) -> Iterator[Profile]:
-    from pgx.inputs import call_vcf  # noqa: PLC0415 - only for VCF input
-
-    for sample in _vcf_samples(path):
-        sample_id, genes = call_vcf(path, rules, sample=sample)
-        yield Profile(id=sample_id, germline=genes)
+    start = time.perf_counter()
+    print(f"reading {args.vcf} ...", end="", file=sys.stderr, flush=True)
+    calls = call_joint(args.vcf, rules, assume_reference=args.assume_reference)
+    took = time.perf_counter() - start
+    print(
+        f"\r{len(calls.samples)} samples called in {took:.1f} s "
+        f"({len(calls.samples) / max(took, 1e-9):,.0f}/s)",
+        file=sys.stderr,
+    )
+    for warning in calls.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return profiles_of(calls)
 
 
 def _summary(counts: Counter[tuple[str, str]]) -> str:
@@ -151,9 +148,7 @@ def _run_cohort(args: argparse.Namespace) -> int:
     elif args.engine == "dask":
         counts = _dask(args, rules)
     else:
-        source: object = (
-            args.profiles if args.profiles is not None else _vcf_profiles(args.vcf, rules)
-        )
+        source: object = args.profiles if args.profiles is not None else _vcf_profiles(args, rules)
         counts = _local(args, rules, source)
     sys.stdout.write(_summary(counts))
     return 0
@@ -167,6 +162,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     given = co.add_mutually_exclusive_group(required=True)
     given.add_argument("--profiles", help="Parquet table in the flat profile schema")
     given.add_argument("--vcf", help="joint-called germline VCF (every sample is a profile)")
+    co.add_argument(
+        "--assume-reference",
+        action="store_true",
+        help="take VCF positions that are absent as reference where the VCF covers the gene",
+    )
     co.add_argument("--out", required=True, help="Parquet file (a directory for spark/dask)")
     co.add_argument("--engine", choices=("local", "spark", "dask"), default="local")
     co.add_argument("--workers", type=int, default=2, help="spark/dask local workers")

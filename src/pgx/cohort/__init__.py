@@ -30,6 +30,7 @@ from pgx.cohort._columns import DEFAULT_BATCH_ROWS, Batch, Reader
 from pgx.cohort._columns import to_table as _to_table
 from pgx.cohort._plan import Plan
 from pgx.cohort._run import OUTCOMES, PHENOTYPE_SCHEMA, RESULT_SCHEMA, Evaluator
+from pgx.cohort._vcf import is_vcf, vcf_profiles
 from pgx.engine import evaluate_profile, explain_rule
 from pgx.errors import InputError, Problem
 from pgx.io import default_ruleset, profile_sha256, read_profile
@@ -50,6 +51,7 @@ __all__ = [
     "profile",
     "report",
     "to_table",
+    "vcf_profiles",
 ]
 
 _PLANS: weakref.WeakKeyDictionary[RuleSet, dict[tuple[str, ...] | None, Plan]] = (
@@ -127,6 +129,8 @@ def evaluate_batches(
     rules = ruleset if ruleset is not None else default_ruleset()
     wanted = _outcomes(outcomes)
     evaluator = Evaluator(plan_for(rules, drugs))
+    if is_vcf(profiles):
+        profiles = vcf_profiles(profiles, rules)  # type: ignore[arg-type]
     for batch in Reader(rules, batch_rows).batches(profiles):
         evaluator.check(batch)
         before = evaluator.evaluations
@@ -147,8 +151,10 @@ def evaluate(
 
     Args:
         profiles: A table in the flat profile schema (a `pyarrow.Table` or record batch,
-            a pandas DataFrame, or the path of a Parquet file), or an iterable of
-            `Profile`s or profile mappings.
+            a pandas DataFrame, or the path of a Parquet file), an iterable of
+            `Profile`s or profile mappings, or the path of a joint-called VCF
+            (``.vcf``, ``.vcf.gz``, ``.vcf.bgz``: every sample is a profile, the file read
+            once; see `vcf_profiles`).
         ruleset: The rules; ``None`` means the bundled rules.
         drugs: Only rules about these drugs (as `pgx.evaluate`'s ``drugs``).
         outcomes: Which outcomes get a row: some of ``fires``, ``does_not_fire``,

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from attrs import evolve, frozen
 
-from pgx.inputs._vcf import Genotype, VcfGenotypes, norm_chrom
+from pgx.inputs._vcf import Genotype, VcfGenotypes, norm_chrom, record_at
 from pgx.model.knowledge import (
     IUPAC,
     AlleleDefinitions,
@@ -146,22 +146,35 @@ def _read_record(
     """A record's alleles in the definition's spelling, or a warning.
 
     ``(None, None)`` when the record is not about this position (a neighbouring variant),
-    ``(None, warning)`` when it cannot be used.
+    ``(None, warning)`` when it cannot be used: a genotype that failed its sample's filter
+    (FORMAT/FT) is one, so the position is a no-call.
     """
+    reading, warning = _read_alleles(pid, dp, pos, rec)
+    if reading is not None and rec.filtered is not None:
+        return None, (
+            f"{pid}: genotype filtered (FT={rec.filtered}, {record_at(rec)}): position not used"
+        )
+    return reading, warning
+
+
+def _read_alleles(
+    pid: str, dp: DefinedPosition, pos: int, rec: Genotype
+) -> tuple[_Reading | None, str | None]:
+    """`_read_record` without the sample's genotype filter."""
     end = dp.position + len(dp.ref) - 1
     if rec.block_end is not None:  # inside a gVCF reference block
         if pos != dp.position or rec.block_end < end:
             return None, None  # a block must span every base of the position
         block = [dp.ref if allele == "" else None for allele in rec.alleles]
         if len(block) > 2:
-            return None, f"{pid}: genotype with {len(block)} alleles (line {rec.line}): not used"
+            return None, f"{pid}: genotype with {len(block)} alleles ({record_at(rec)}): not used"
         return _Reading((block[0], block[1] if len(block) == 2 else None), rec), None
     context: dict[int, str] = {}
     for start, bases in ((dp.position, dp.ref), (pos, rec.ref)):
         for offset, base in enumerate(bases.upper()):
             if context.setdefault(start + offset, base) != base:
                 return None, (
-                    f"{pid}: the VCF's REF {rec.ref} at {pos} (line {rec.line}) is not the "
+                    f"{pid}: the VCF's REF {rec.ref} at {pos} ({record_at(rec)}) is not the "
                     f"reference {dp.ref} at {dp.position} of the definitions (another build?): "
                     "position not used"
                 )
@@ -186,7 +199,7 @@ def _read_record(
         if event is None:
             return dp.ref
         if isinstance(event, str):
-            return f"{event} (line {rec.line})"
+            return f"{event} ({record_at(rec)})"
         if event in alt_events:
             return alt_events[event]
         if pos != dp.position and not _overlaps(event, dp.position, end):
@@ -196,7 +209,7 @@ def _read_record(
 
     tokens: list[str | None] = [None if a is None else token(a) for a in rec.alleles]
     if len(tokens) > 2:
-        return None, f"{pid}: genotype with {len(tokens)} alleles (line {rec.line}): not used"
+        return None, f"{pid}: genotype with {len(tokens)} alleles ({record_at(rec)}): not used"
     haploid = len(tokens) == 1
     if haploid:  # a haploid call says nothing about a second chromosome, if there is one
         tokens.append(None)
@@ -233,7 +246,7 @@ def _spell(
     offset = at - dp.position
     if offset >= 0 and offset + len(ref) <= len(dp.ref) and (ref or offset > 0):
         return dp.ref[:offset] + alt + dp.ref[offset + len(ref) :]
-    return f"{rec.ref}>{allele} at {pos} (line {rec.line})"
+    return f"{rec.ref}>{allele} at {pos} ({record_at(rec)})"
 
 
 def _site(
@@ -303,11 +316,11 @@ def _site(
 
 def _conflict(pid: str, calls: Sequence[_Reading]) -> tuple[_Site, str, bool]:
     """The position as a no-call, with a warning naming the records (the first ten)."""
-    lines = ", ".join(str(c.record.line) for c in calls[:10])
+    lines = ", ".join(record_at(c.record) for c in calls[:10])
     more = f" and {len(calls) - 10} more" if len(calls) > 10 else ""
     return (
         _Site(pid, (None, None), None),
-        f"{pid}: conflicting records (lines {lines}{more}): position not used",
+        f"{pid}: conflicting records ({lines}{more}): position not used",
         False,
     )
 
@@ -517,19 +530,52 @@ def _entries(
     defs: AlleleDefinitions, sites: Sequence[_Site]
 ) -> tuple[list[tuple[str, tuple[str, ...]]], list[str], list[int], list[int]]:
     """Every (allele, concrete bases) that fits the fully called positions, and the indices."""
-    pids = [s.pid for s in sites]
+    pids = tuple(s.pid for s in sites)
     refs = [defs.positions[p].ref for p in pids]
     observed = [i for i, s in enumerate(sites) if s.observed]
     full = [i for i in observed if sites[i].full]
+    called = frozenset(full)
+    # fully called positions without the reference base: an allele must vary at each
+    without_ref = {i for i in full if refs[i] not in sites[i].bases}
+    # an allele is possible only if, wherever both bases are called, it has one of them
     entries = [
         (name, vec)
+        for name, vec, varies in _all_spellings(defs, pids)
+        if without_ref <= varies and all(vec[i] in sites[i].bases for i in varies if i in called)
+    ]
+    return entries, refs, observed, full
+
+
+#: Per allele table (held, so its id is not reused): the spellings of `_all_spellings`.
+_SPELLED: dict[
+    tuple[int, tuple[str, ...]],
+    tuple[AlleleDefinitions, list[tuple[str, tuple[str, ...], frozenset[int]]]],
+] = {}
+
+
+def _all_spellings(
+    defs: AlleleDefinitions, pids: tuple[str, ...]
+) -> list[tuple[str, tuple[str, ...], frozenset[int]]]:
+    """Every allele's concrete spellings, in call order, with the positions where they vary.
+
+    They depend on the table alone, so they are worked out once per table rather than
+    once per sample and gene.
+    """
+    key = (id(defs), pids)
+    found = _SPELLED.get(key)
+    if found is not None and found[0] is defs:
+        return found[1]
+    refs = [defs.positions[p].ref for p in pids]
+    spelled = [
+        (name, vec, frozenset(i for i, (b, r) in enumerate(zip(vec, refs, strict=True)) if b != r))
         for name, bases in defs.alleles.items()
         for vec in _spellings(bases, pids, refs)
-        # an allele is possible only if, wherever both bases are called, it has one of them
-        if all(vec[i] in sites[i].bases for i in full)
     ]
-    entries.sort(key=lambda e: (natural_key(e[0]), e[1]))
-    return entries, refs, observed, full
+    spelled.sort(key=lambda e: (natural_key(e[0]), e[1]))
+    if len(_SPELLED) > 256:  # tables of rule sets no longer in use
+        _SPELLED.clear()
+    _SPELLED[key] = (defs, spelled)
+    return spelled
 
 
 def _best_pairs(defs: AlleleDefinitions, sites: Sequence[_Site]) -> list[str]:

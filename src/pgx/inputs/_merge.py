@@ -12,7 +12,7 @@ the value comparison, and a reader checks that both follow the same rule in one 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 import attrs
 from attrs import evolve
@@ -21,6 +21,7 @@ from pgx.errors import Problem, ProfileError
 from pgx.inputs._match import call_gene, window
 from pgx.inputs._vcf import norm_chrom, read_vcf
 from pgx.model import ruleset as rs
+from pgx.model.knowledge import AlleleDefinitions
 from pgx.model.profile import (
     RESULT_FIELDS,
     Expression,
@@ -31,7 +32,15 @@ from pgx.model.profile import (
     Tumor,
 )
 
-__all__ = ["call_vcf", "call_vcf_checked", "germline_genes", "merge_inputs"]
+__all__ = [
+    "call_vcf",
+    "call_vcf_checked",
+    "coverage_warning",
+    "germline_genes",
+    "merge_inputs",
+    "not_from_vcf",
+    "pgx_positions",
+]
 
 _GERMLINE_LEAVES = (
     rs.PhenotypeLeaf,
@@ -59,6 +68,51 @@ def germline_genes(ruleset: rs.RuleSet) -> frozenset[str]:
         for rule in ruleset.rules
         for leaf in _leaves(rule.when)
         if isinstance(leaf, _GERMLINE_LEAVES)
+    )
+
+
+def pgx_positions(
+    definitions: Mapping[str, AlleleDefinitions],
+) -> tuple[set[tuple[str, int]], set[tuple[str, int]]]:
+    """The VCF positions to read (each defining position's window) and the defining ones."""
+    wanted = {
+        (norm_chrom(defs.chromosome), pos)
+        for defs in definitions.values()
+        for dp in defs.positions.values()
+        for pos in window(dp)
+    }
+    defined = {
+        (norm_chrom(defs.chromosome), dp.position)
+        for defs in definitions.values()
+        for dp in defs.positions.values()
+    }
+    return wanted, defined
+
+
+def coverage_warning(
+    defined: set[tuple[str, int]], found: Collection[tuple[str, int]], path: object
+) -> str | None:
+    """The warning for a VCF with a record at none of the defining positions, if it has none."""
+    if defined and not any(key in defined for key in found):
+        return (
+            f"0 of {len(defined)} pharmacogene positions found in {path} — wrong build, "
+            "wrong file, or a gVCF?"
+        )
+    return None
+
+
+def not_from_vcf(gene: str, path: object, assume_reference: bool) -> GeneResult:
+    """The entry of a gene the rules read that a VCF cannot call (no allele definitions)."""
+    return GeneResult(
+        call=GeneCall(
+            source="vcf",
+            file=str(path),
+            assume_reference=assume_reference,
+            notes=(
+                f"{gene} is not called from a VCF (pgx has no allele definitions for it); "
+                "give it as an outside call or in the profile",
+            ),
+        )
     )
 
 
@@ -102,24 +156,12 @@ def call_vcf_checked(
     """
     knowledge = ruleset.knowledge
     definitions = knowledge.allele_definitions
-    wanted = {
-        (norm_chrom(defs.chromosome), pos)
-        for defs in definitions.values()
-        for dp in defs.positions.values()
-        for pos in window(dp)
-    }
+    wanted, defined = pgx_positions(definitions)
     genotypes = read_vcf(path, wanted, sample)
-    defined = {
-        (norm_chrom(defs.chromosome), dp.position)
-        for defs in definitions.values()
-        for dp in defs.positions.values()
-    }
-    warnings: list[str] = []
-    if defined and not defined & set(genotypes.records):
-        warnings.append(
-            f"0 of {len(defined)} pharmacogene positions found in {path} — wrong build, "
-            "wrong file, or a gVCF?"
-        )
+    warnings = list(genotypes.warnings)
+    uncovered = coverage_warning(defined, genotypes.records, path)
+    if uncovered is not None:
+        warnings.append(uncovered)
         assume_reference = False
     out = {
         gene: call_gene(
@@ -132,17 +174,7 @@ def call_vcf_checked(
         for gene, defs in sorted(definitions.items())
     }
     for gene in sorted(germline_genes(ruleset) - set(definitions)):
-        out[gene] = GeneResult(
-            call=GeneCall(
-                source="vcf",
-                file=str(path),
-                assume_reference=assume_reference,
-                notes=(
-                    f"{gene} is not called from a VCF (pgx has no allele definitions for it); "
-                    "give it as an outside call or in the profile",
-                ),
-            )
-        )
+        out[gene] = not_from_vcf(gene, path, assume_reference)
     return genotypes.sample, out, tuple(warnings)
 
 
