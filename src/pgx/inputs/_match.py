@@ -22,6 +22,7 @@ machinery between modules for no reader's benefit.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -314,6 +315,11 @@ def _site(
     return _Site(pid, bases, phase, undocumented, haploid), None, False
 
 
+#: `_site` remembered: samples of a joint-called file share records, so a position reads the
+#: same for every sample whose genotypes there are the same (its result is immutable).
+_site_of = functools.lru_cache(maxsize=1 << 16)(_site)
+
+
 def _conflict(pid: str, calls: Sequence[_Reading]) -> tuple[_Site, str, bool]:
     """The position as a no-call, with a warning naming the records (the first ten)."""
     lines = ", ".join(record_at(c.record) for c in calls[:10])
@@ -342,7 +348,7 @@ def _sites(
             if pos == dp.position or pos not in defining
             for rec in vcf.records.get((chrom, pos), ())
         ]
-        site, warning, was_assumed = _site(pid, dp, records, assume)
+        site, warning, was_assumed = _site_of(pid, dp, tuple(records), assume)
         sites.append(site)
         if warning:
             warnings.append(f"{gene} {warning}")
