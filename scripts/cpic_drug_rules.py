@@ -32,6 +32,10 @@ from typing import Any
 import yaml
 
 HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # the table module sits beside this script
+    sys.path.insert(0, str(HERE))
+import cpic_table_rules as tables  # noqa: E402
+
 CURATED = HERE / "cpic_drug_rules.yaml"
 ROOT = HERE.parent
 DRUGS_FILE = "knowledge/drugs-g6pd-mtrnr1-ryr1-cftr.yaml"
@@ -242,6 +246,70 @@ def _group_rules(
     return sorted(rules, key=lambda r: r["id"])
 
 
+def _normalised_rows(data: Mapping[str, Any]) -> list[tuple[Any, str, str]]:
+    """The drug's rows with its own name in the text replaced, to compare drugs of a group."""
+    name = re.compile(rf"\b{re.escape(data['drugname'])}\b", re.IGNORECASE)
+    return sorted((lookup, c, name.sub("DRUG", text)) for lookup, c, text in _rows(data))
+
+
+def _table_group_rules(
+    name: str,
+    guideline: Mapping[str, Any],
+    group: Mapping[str, Any],
+    rows: list[Any],
+    rules_dir: Path,
+) -> list[dict[str, Any]]:
+    """The rules of one drug group of an activity-score or two-gene guideline."""
+    genes = [g for g in guideline["genes"] if any(g in dict(r[0]) for r in rows)]
+    where = f"{name}/{group['name']}"
+    score_bands = {g: tables.bands(rules_dir, g) for g in guideline.get("scores", ())}
+    specs = tables.rule_specs(
+        genes,
+        [(dict(lookup), c, text) for lookup, c, text in rows],
+        lambda text: _wording(guideline["texts"], text, where),
+        score_bands,
+    )
+    prefix = f"cpic-{group['name']}-"
+    rules = []
+    for spec in specs:
+        words = spec["words"]
+        notes = [f"CPIC genotype groups: {spec['groups']}."]
+        if spec["kind"] != "both":
+            other = " and ".join(g for g in genes if g != spec["kind"])
+            notes.append(
+                f"CPIC's advice when {other} was not tested; when it is known, the rule for the "
+                "combination of both genes replaces this one."
+            )
+        if "note" in group:
+            notes.append(group["note"])
+        level_a = group.get("level_a", guideline["level_a"])
+        if not level_a:
+            notes.append(guideline["level_note"])
+        title = f"{words['title']} and {group['title']}"
+        if spec["kind"] != "both":
+            unknown = " and ".join(g for g in genes if g != spec["kind"])
+            title = f"{words['title']} ({unknown} unknown) and {group['title']}"
+        rules.append(
+            {
+                "id": prefix + spec["key"],
+                "title": title,
+                "drugs": group["drugs"],
+                "supersedes": [prefix + key for key in spec["supersedes"]],
+                "when": spec["when"],
+                "action": words["action"],
+                "summary": words["summary"].replace("{drug}", group["drug_word"]),
+                "detail": _detail(words["detail"].replace("{drug}", group["drug_word"]), notes),
+                "evidence": {
+                    "level": "1" if level_a and spec["strength"] in {"strong", "moderate"} else "2",
+                    "strength": spec["strength"],
+                },
+                "citations": guideline["citations"],
+                "tests": spec["tests"],
+            }
+        )
+    return rules
+
+
 def _rule_text(rule: Mapping[str, Any]) -> list[str]:
     out = [
         f"  - id: {rule['id']}",
@@ -250,8 +318,10 @@ def _rule_text(rule: Mapping[str, Any]) -> list[str]:
         "    status: active",
         f"    title: {_q(rule['title'])}",
         f"    drugs: {_flow(rule['drugs'])}",
-        "    when:",
     ]
+    if rule.get("supersedes"):
+        out.append(f"    supersedes: {_flow(rule['supersedes'])}")
+    out += ["    when:"]
     when = rule["when"]
     for key, value in when.items():
         if isinstance(value, list):
@@ -309,6 +379,8 @@ def _drug_vocabulary(export: Mapping[str, Mapping[str, Any]], curated: Mapping[s
     ]
     entries: dict[str, dict[str, Any]] = {}
     for name, guideline in curated["guidelines"].items():
+        if guideline.get("table"):
+            continue  # their drugs are in the hand-curated vocabulary files
         for group in guideline["groups"]:
             for drug in group["drugs"]:
                 if drug in DEFINED_ELSEWHERE:
@@ -338,26 +410,40 @@ def generate(source: Path, curated_path: Path = CURATED) -> dict[str, str]:
     curated = yaml.safe_load(curated_path.read_text(encoding="utf-8"))
     export = _export(source)
     files: dict[str, str] = {}
+    rules_dir = ROOT / "rules"
     for name, guideline in curated["guidelines"].items():
         genes = set(guideline["genes"])
         listed = [d for g in guideline["groups"] for d in g["drugs"]]
         if len(listed) != len(set(listed)):
             raise SourceError(f"{name}: a drug is in two groups")
-        in_export = {
-            d for d, data in export.items() if _genes_of(data) and _genes_of(data) <= genes
-        }
+        table = bool(guideline.get("table"))
+        if table:  # the guideline's drugs, less those encoded by hand
+            in_export = {
+                d
+                for d, data in export.items()
+                if data["guidelinename"] == guideline["guideline"]
+                and d not in guideline.get("hand_written", {})
+            }
+        else:
+            in_export = {
+                d for d, data in export.items() if _genes_of(data) and _genes_of(data) <= genes
+            }
         if set(listed) != in_export:
             raise SourceError(
                 f"{name}: groups list {sorted(set(listed) - in_export)} not in the export; "
                 f"export has {sorted(in_export - set(listed))} in no group"
             )
         for group in guideline["groups"]:
-            patterns = {d: _rows(export[d]) for d in group["drugs"]}
+            rows_of = _normalised_rows if table else _rows
+            patterns = {d: rows_of(export[d]) for d in group["drugs"]}
             first = patterns[group["drugs"][0]]
             differ = [d for d, rows in patterns.items() if rows != first]
             if differ:
                 raise SourceError(f"{name}/{group['name']}: {differ} differ from the group")
-            rules = _group_rules(name, guideline, group, first)
+            if table:
+                rules = _table_group_rules(name, guideline, group, first, rules_dir)
+            else:
+                rules = _group_rules(name, guideline, group, first)
             body = [*_header(guideline, group, source), "rules:"]
             for i, rule in enumerate(rules):
                 if i:
