@@ -5,8 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import logging
-import socket
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -16,48 +14,15 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pgx import default_ruleset
 from pgx.service import PREFETCH, ServiceConfig, create_app
-
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "fhir"
-RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
-PATIENT = "example-pgx-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class _Server:
-    def __init__(self, config: ServiceConfig, port: int | None = None) -> None:
-        self.port = port or _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        app = create_app(default_ruleset(), config)
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> _Server:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the service did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
+from tests.service_support import CLOPIDOGREL, EXAMPLES, PATIENT, RXNORM, Server, free_port
+from tests.service_support import order as _order
+from tests.service_support import request as _request
 
 
 @pytest.fixture(scope="module")
@@ -68,71 +33,8 @@ def feedback_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def client(feedback_log: Path) -> Iterator[httpx.Client]:
     config = ServiceConfig(feedback_log=feedback_log, max_body_bytes=200_000)
-    with _Server(config) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+    with Server(config) as server, httpx.Client(base_url=server.url, timeout=30) as http:
         yield http
-
-
-def _genomics() -> dict[str, Any]:
-    bundle = json.loads((EXAMPLES / "pgx-genotypes.json").read_text())
-    keep = [e for e in bundle["entry"] if e["resource"]["resourceType"] == "Observation"]
-    return {"resourceType": "Bundle", "type": "searchset", "entry": keep}
-
-
-def _order(
-    rid: str, coding: dict[str, str] | None = None, text: str | None = None
-) -> dict[str, Any]:
-    concept: dict[str, Any] = {}
-    if coding is not None:
-        concept["coding"] = [coding]
-    if text is not None:
-        concept["text"] = text
-    return {
-        "resourceType": "MedicationRequest",
-        "id": rid,
-        "status": "draft",
-        "intent": "order",
-        "subject": {"reference": f"Patient/{PATIENT}"},
-        "medicationCodeableConcept": concept,
-    }
-
-
-def _request(
-    hook: str, *orders: dict[str, Any], selections: list[str] | None = None
-) -> dict[str, Any]:
-    context: dict[str, Any] = {"userId": "Practitioner/1", "patientId": PATIENT}
-    if hook != "patient-view":
-        context["draftOrders"] = {
-            "resourceType": "Bundle",
-            "type": "collection",
-            "entry": [{"resource": o} for o in orders],
-        }
-    if hook == "order-select":
-        context["selections"] = selections or [f"MedicationRequest/{o['id']}" for o in orders]
-    active = {
-        "resourceType": "MedicationRequest",
-        "id": "omeprazole-active",
-        "status": "active",
-        "intent": "order",
-        "subject": {"reference": f"Patient/{PATIENT}"},
-        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "7646"}]},
-    }
-    return {
-        "hookInstance": str(uuid.uuid4()),
-        "hook": hook,
-        "context": context,
-        "prefetch": {
-            "patient": {"resourceType": "Patient", "id": PATIENT},
-            "genomics": _genomics(),
-            "medications": {
-                "resourceType": "Bundle",
-                "type": "searchset",
-                "entry": [{"resource": active}],
-            },
-        },
-    }
-
-
-CLOPIDOGREL = _order("o1", {"system": RXNORM, "code": "32968", "display": "clopidogrel"})
 
 
 # ------------------------------------------------------------------ discovery and health
@@ -354,10 +256,10 @@ def secured(
     jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(signing_key.public_key()))
     jwks = tmp_path_factory.mktemp("jwks") / "ehr.json"
     jwks.write_text(json.dumps({"keys": [jwk | {"kid": "k1", "alg": "RS384", "use": "sig"}]}))
-    port = _free_port()
+    port = free_port()
     service_url = f"http://127.0.0.1:{port}"
     config = ServiceConfig(service_url=service_url, issuers={ISSUER: str(jwks)})
-    with _Server(config, port), httpx.Client(base_url=service_url, timeout=30) as http:
+    with Server(config, port), httpx.Client(base_url=service_url, timeout=30) as http:
         yield http, service_url
 
 

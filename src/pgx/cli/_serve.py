@@ -39,8 +39,18 @@ def _run_serve(args: argparse.Namespace) -> int:
         max_body_bytes=args.max_body_bytes,
         feedback_log=Path(args.feedback_log) if args.feedback_log else None,
         log_patient_data=args.log_patient_data,
+        cache_size=args.cache_size,
+        cache_ttl=args.cache_ttl,
     )
-    serve(ruleset_of(args.rules), config, host=args.host, port=args.port)
+    if args.workers < 1 or args.cache_size < 0 or args.cache_ttl < 0:
+        raise InputError(
+            [Problem("--workers/--cache-size/--cache-ttl", "expected ≥ 1 worker, sizes ≥ 0")]
+        )
+    if args.workers > 1:  # each worker process loads the rules; check them once here first
+        ruleset_of(args.rules)
+        serve(args.rules, config, host=args.host, port=args.port, workers=args.workers)
+    else:
+        serve(ruleset_of(args.rules), config, host=args.host, port=args.port)
     return 0
 
 
@@ -69,5 +79,17 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "--log-patient-data",
         action="store_true",
         help="put patient ids and override comments in logs (off by default)",
+    )
+    sv.add_argument(
+        "--workers", type=int, default=1, help="server processes (1); each has its own cache"
+    )
+    sv.add_argument(
+        "--cache-size",
+        type=int,
+        default=1024,
+        help="answers kept for repeated requests, per worker (1024; 0: no cache)",
+    )
+    sv.add_argument(
+        "--cache-ttl", type=float, default=600.0, help="seconds a kept answer is served (600)"
     )
     sv.set_defaults(func=_run_serve)

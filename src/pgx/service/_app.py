@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import threading
 import time
 from collections import OrderedDict
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from attrs import field, frozen
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from pgx.io import default_ruleset
 from pgx.model.ruleset import RuleSet
 from pgx.service._auth import Verifier
-from pgx.service._hooks import RequestError, discovery, handle, service
+from pgx.service._cache import Answer, AnswerCache, call_key
+from pgx.service._feedback import append_records, feedback_records
+from pgx.service._hooks import RequestError, answer, discovery, log_fields, read_call, service
 
-__all__ = ["ServiceConfig", "create_app"]
+__all__ = ["SETUP_VARIABLE", "ServiceConfig", "app_from_environment", "create_app", "setup_json"]
 
 log = logging.getLogger("pgx.service")
 
@@ -42,6 +44,9 @@ class ServiceConfig:
             no record (feedback is still accepted).
         log_patient_data: Put patient ids and free-text override comments in logs. Off by
             default: logs then hold only hook, service, timings, counts and card ids.
+        cache_size: Most answers kept for repeated requests (per server process); 0 turns
+            the cache off.
+        cache_ttl: Seconds a kept answer is served for.
     """
 
     service_url: str | None = None
@@ -49,6 +54,8 @@ class ServiceConfig:
     max_body_bytes: int = 2_000_000
     feedback_log: Path | None = None
     log_patient_data: bool = False
+    cache_size: int = 1024
+    cache_ttl: float = 600.0
 
 
 class _Cards:
@@ -59,10 +66,11 @@ class _Cards:
         self._size = size
         self._lock = threading.Lock()
 
-    def issued(self, cards: list[dict[str, Any]]) -> None:
+    def issued(self, rules: tuple[tuple[str, object], ...]) -> None:
         with self._lock:
-            for card in cards:
-                self._rules[card["uuid"]] = card.get("extension", {}).get("pgx.rule")
+            for uuid, rule in rules:
+                self._rules[uuid] = rule
+                self._rules.move_to_end(uuid)
             while len(self._rules) > self._size:
                 self._rules.popitem(last=False)
 
@@ -71,8 +79,33 @@ class _Cards:
             return self._rules.get(uuid)
 
 
-def _error(exc: RequestError) -> JSONResponse:
-    return JSONResponse({"error": exc.message}, status_code=exc.status)
+_JSON = "application/json"
+
+
+def _issued(rules: tuple[tuple[str, object], ...]) -> list[str]:
+    """Card uuid and rule, for the log: feedback names only the card, and with several
+    workers the one that receives it may not be the one that issued the card."""
+    out = []
+    for uuid, rule in rules:
+        if isinstance(rule, dict):
+            out.append(f"{uuid} {rule.get('id')}@{rule.get('version')}")
+        elif isinstance(rule, list):
+            out.append(f"{uuid} undecided ({len(rule)} rules)")
+        else:
+            out.append(f"{uuid} -")
+    return out
+
+
+def _json(content: object, status: int = 200) -> Response:
+    return Response(orjson.dumps(content), status_code=status, media_type=_JSON)
+
+
+def _error(exc: RequestError) -> Response:
+    return _json({"error": exc.message}, exc.status)
+
+
+def _card_rules(cards: list[dict[str, Any]]) -> tuple[tuple[str, object], ...]:
+    return tuple((card["uuid"], card.get("extension", {}).get("pgx.rule")) for card in cards)
 
 
 async def _json_body(request: Request, limit: int) -> object:
@@ -87,11 +120,9 @@ async def _json_body(request: Request, limit: int) -> object:
             raise RequestError(f"request body larger than {limit} bytes", 413)
         chunks.append(chunk)
     try:
-        return json.loads(b"".join(chunks))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return orjson.loads(b"".join(chunks))
+    except orjson.JSONDecodeError as exc:  # also invalid UTF-8 and nesting past 1024 levels
         raise RequestError(f"request body is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise RequestError("request body nests too deeply") from None
 
 
 class _App:
@@ -107,23 +138,24 @@ class _App:
                 raise ValueError("JWT issuers need the service URL (the tokens' audience)")
             self.verifier = Verifier(cfg.issuers, cfg.service_url)
         self.cards = _Cards()
-        self.feedback_lock = threading.Lock()
+        self.answers = AnswerCache(cfg.cache_size, cfg.cache_ttl)
 
     def authorize(self, request: Request) -> None:
         if self.verifier is not None:
             self.verifier.check(request.headers.get("authorization"), request.url.path)
 
     async def discover(self, request: Request) -> Response:
-        return JSONResponse(discovery())
+        return _json(discovery())
 
     async def health(self, request: Request) -> Response:
         rs = self.rules
-        return JSONResponse(
+        return _json(
             {
                 "status": "ok",
                 "pgx": self.version,
                 "ruleset": {"name": rs.name, "version": rs.version, "sha256": rs.sha256},
                 "rules": len(rs.rules),
+                "cache": {"entries": len(self.answers), "size": self.answers.size},
             }
         )
 
@@ -135,20 +167,31 @@ class _App:
             service(service_id)
             self.authorize(request)
             body = await _json_body(request, self.cfg.max_body_bytes)
-            response, fields = handle(service_id, body, self.rules, version=self.version)
-            self.cards.issued(response["cards"])
-            if self.cfg.log_patient_data and isinstance(body, dict):
-                fields["patientId"] = body.get("context", {}).get("patientId")
-            result: Response = JSONResponse(response)
+            call = read_call(service_id, body, self.rules)
+            key = call_key(call, self.rules.sha256, self.version)
+            found = self.answers.get(key) if key is not None else None
+            if found is None:
+                response = answer(call, self.rules, version=self.version)
+                found = Answer(orjson.dumps(response), _card_rules(response["cards"]))
+                if key is not None:
+                    self.answers.put(key, found)
+                fields |= log_fields(call, response) | {"cached": False}
+            else:
+                fields |= log_fields(call, {"cards": found.rules}) | {"cached": True}
+            fields["issued"] = _issued(found.rules)
+            self.cards.issued(found.rules)
+            if self.cfg.log_patient_data:
+                fields["patientId"] = call.patient
+            result = Response(found.body, media_type=_JSON)
         except RequestError as exc:
             result = _error(exc)
             fields["error"] = exc.message if self.cfg.log_patient_data else exc.status
         except Exception as exc:  # never a traceback to the client, nor patient data in logs
             log.error("internal error in %s: %s", service_id, type(exc).__name__)
-            result = JSONResponse({"error": "internal error"}, status_code=500)
+            result = _json({"error": "internal error"}, 500)
         elapsed = round(1000 * (time.perf_counter() - started), 2)
         fields |= {"status": result.status_code, "ms": elapsed}
-        log.info("cds %s", json.dumps(fields, sort_keys=True))
+        log.info("cds %s", orjson.dumps(fields, option=orjson.OPT_SORT_KEYS).decode())
         return result
 
     async def feedback(self, request: Request) -> Response:
@@ -157,26 +200,17 @@ class _App:
             service(service_id)
             self.authorize(request)
             body = await _json_body(request, self.cfg.max_body_bytes)
-            records = _feedback_records(body, service_id, self.cards, self.cfg.log_patient_data)
+            records = feedback_records(body, service_id, self.cards.rule, self.cfg.log_patient_data)
+            if self.cfg.feedback_log is not None:
+                # the write is fsynced: off the event loop, so hooks are not held up by the disk
+                await run_in_threadpool(append_records, self.cfg.feedback_log, records)
         except RequestError as exc:
             return _error(exc)
         except Exception as exc:
             log.error("internal error in feedback: %s", type(exc).__name__)
-            return JSONResponse({"error": "internal error"}, status_code=500)
-        if self.cfg.feedback_log is not None:
-            self._append(self.cfg.feedback_log, records)
+            return _json({"error": "internal error"}, 500)
         log.info("feedback %s: %d record(s)", service_id, len(records))
-        return JSONResponse({"recorded": len(records)})
-
-    def _append(self, path: Path, records: list[dict[str, Any]]) -> None:
-        lines = "".join(json.dumps(r, sort_keys=True) + "\n" for r in records)
-        with self.feedback_lock:  # O_APPEND: earlier records are never rewritten
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, lines.encode())
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        return _json({"recorded": len(records)})
 
 
 def create_app(ruleset: RuleSet | None = None, config: ServiceConfig | None = None) -> Starlette:
@@ -203,38 +237,34 @@ def create_app(ruleset: RuleSet | None = None, config: ServiceConfig | None = No
     return Starlette(routes=routes)
 
 
-_OUTCOMES = frozenset({"accepted", "overridden"})
+#: The environment variable that carries the rules path and configuration to each worker
+#: process of ``pgx serve --workers N`` (uvicorn starts them afresh; they share nothing).
+SETUP_VARIABLE = "PGX_SERVICE_SETUP"
 
 
-def _feedback_records(
-    body: object, service_id: str, cards: _Cards, keep_comments: bool
-) -> list[dict[str, Any]]:
-    if not isinstance(body, dict) or not isinstance(body.get("feedback"), list):
-        raise RequestError("expected {'feedback': [...]}")
-    received = datetime.now(UTC).replace(microsecond=0).isoformat()
-    out = []
-    for i, item in enumerate(body["feedback"]):
-        where = f"feedback[{i}]"
-        if not isinstance(item, dict) or not isinstance(item.get("card"), str):
-            raise RequestError(f"{where}.card: expected the card's uuid")
-        if item.get("outcome") not in _OUTCOMES:
-            raise RequestError(f"{where}.outcome: expected 'accepted' or 'overridden', found "
-                               f"{item.get('outcome')!r:.40}")  # fmt: skip
-        record: dict[str, Any] = {
-            "received": received,
-            "service": service_id,
-            "card": item["card"],
-            "outcome": item["outcome"],
-            "rule": cards.rule(item["card"]),
+def setup_json(rules: str | None, config: ServiceConfig) -> str:
+    """The rules path and configuration as JSON, for `app_from_environment`."""
+    return orjson.dumps(
+        {
+            "rules": rules,
+            "service_url": config.service_url,
+            "issuers": config.issuers,
+            "max_body_bytes": config.max_body_bytes,
+            "feedback_log": None if config.feedback_log is None else str(config.feedback_log),
+            "log_patient_data": config.log_patient_data,
+            "cache_size": config.cache_size,
+            "cache_ttl": config.cache_ttl,
         }
-        for key in ("outcomeTimestamp", "acceptedSuggestions"):
-            if key in item:
-                record[key] = item[key]
-        reason = item.get("overrideReason")
-        if isinstance(reason, dict):
-            kept = {"reason": reason.get("reason")}
-            if keep_comments and "userComment" in reason:
-                kept["userComment"] = reason["userComment"]
-            record["overrideReason"] = kept
-        out.append(record)
-    return out
+    ).decode()
+
+
+def app_from_environment() -> Starlette:
+    """The app a worker process serves: rules and configuration from `SETUP_VARIABLE`."""
+    from pgx.io import load_ruleset  # noqa: PLC0415
+
+    setup = orjson.loads(os.environ[SETUP_VARIABLE])
+    rules = setup.pop("rules")
+    log_path = setup.pop("feedback_log")
+    config = ServiceConfig(feedback_log=None if log_path is None else Path(log_path), **setup)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    return create_app(default_ruleset() if rules is None else load_ruleset(rules), config)

@@ -23,7 +23,17 @@ from pgx.model import _fhir_codes as c
 from pgx.model.ruleset import RuleSet
 from pgx.render._cds_hooks import service_cards
 
-__all__ = ["SERVICES", "RequestError", "Service", "discovery", "handle"]
+__all__ = [
+    "SERVICES",
+    "Call",
+    "RequestError",
+    "Service",
+    "answer",
+    "discovery",
+    "handle",
+    "log_fields",
+    "read_call",
+]
 
 _GENOMICS_CODES = ",".join(
     [
@@ -126,9 +136,7 @@ def _string(data: Mapping[str, Any], key: str, where: str) -> str:
     return value
 
 
-def _prefetch_resources(
-    prefetch: Mapping[str, Any], service_: Service
-) -> tuple[list[tuple[str, Json]], bool]:
+def _missing_prefetch(prefetch: Mapping[str, Any], service_: Service) -> None:
     missing = [
         k
         for k in _REQUIRED_PREFETCH
@@ -142,6 +150,9 @@ def _prefetch_resources(
             "does not guess missing genomic results.",
             412,
         )
+
+
+def _prefetch_resources(prefetch: Mapping[str, Any]) -> list[tuple[str, Json]]:
     resources: list[tuple[str, Json]] = []
     for key in sorted(prefetch):
         value = prefetch[key]
@@ -156,7 +167,7 @@ def _prefetch_resources(
                 f"prefetch.{key}: {exc.problems[0].path}: {exc.problems[0].message}"
             ) from None
         resources += [(f"prefetch.{key}{path[1:]}", r) for path, r in found]
-    return resources, True
+    return resources
 
 
 def _ordered_drugs(context: Mapping[str, Any], hook: str, ruleset: RuleSet) -> dict[str, str]:
@@ -188,15 +199,28 @@ def _ordered_drugs(context: Mapping[str, Any], hook: str, ruleset: RuleSet) -> d
     return drugs
 
 
-def handle(
-    service_id: str,
-    body: object,
-    ruleset: RuleSet,
-    *,
-    version: str,
-    now: datetime | None = None,
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Answer one CDS Hooks request: ``(response, log fields without patient data)``.
+@frozen
+class Call:
+    """A checked CDS Hooks request: everything the answer depends on, and nothing else.
+
+    Attributes:
+        service: The CDS Service called.
+        hook_instance: The request's ``hookInstance`` (for logs; the answer does not use it).
+        patient: ``context.patientId``.
+        orders: Each drug pgx knows in the (selected) draft orders, to its
+            ``MedicationRequest/id``; empty for ``patient-view``.
+        prefetch: The prefetch object as sent (read into a profile by `answer`).
+    """
+
+    service: Service
+    hook_instance: str
+    patient: str
+    orders: Mapping[str, str]
+    prefetch: Mapping[str, Any]
+
+
+def read_call(service_id: str, body: object, ruleset: RuleSet) -> Call:
+    """Check a request's shape, hook, context and required prefetch keys.
 
     Raises:
         RequestError: 404 unknown service, 400 malformed request, 412 prefetch missing.
@@ -210,37 +234,89 @@ def handle(
     context = _object(request.get("context"), "request.context")
     patient = _string(context, "patientId", "request.context")
     prefetch = _object(request.get("prefetch", {}), "request.prefetch")
-    resources, meds_known = _prefetch_resources(prefetch, svc)
+    _missing_prefetch(prefetch, svc)
+    orders = {} if svc.hook == "patient-view" else _ordered_drugs(context, svc.hook, ruleset)
+    return Call(svc, hook_instance, patient, orders, prefetch)
+
+
+def answer(
+    call: Call, ruleset: RuleSet, *, version: str, now: datetime | None = None
+) -> dict[str, Any]:
+    """The CDS Hooks response (``{"cards": [...]}``) to a checked request.
+
+    Raises:
+        RequestError: 400 when the prefetch is not FHIR pgx can read.
+    """
     try:
         profile = profile_from_resources(
-            resources,
+            _prefetch_resources(call.prefetch),
             ruleset.knowledge,
             source="prefetch",
-            patient=patient,
-            medications_known=meds_known,
+            patient=call.patient,
+            medications_known=True,
         )
     except InputError as exc:
         first = exc.problems[0]
         raise RequestError(f"{first.path}: {first.message}") from None
-    orders: dict[str, str] = {}
-    if svc.hook == "patient-view":
+    if call.service.hook == "patient-view":
         drugs = list(profile.clinical.medications or ()) if profile.clinical else []
     else:
-        orders = _ordered_drugs(context, svc.hook, ruleset)
-        drugs = list(orders)
-    log = {"hook": svc.hook, "hookInstance": hook_instance, "drugs": len(drugs)}
+        drugs = list(call.orders)
     if not drugs:
-        return {"cards": []}, log | {"cards": 0}
-    when = (now or datetime.now(UTC)).replace(microsecond=0)
+        return {"cards": []}
     report = evaluate_profile(
         profile,
         ruleset,
         drugs=drugs,
-        now=when,
+        now=(now or datetime.now(UTC)).replace(microsecond=0),
         version=version,
         input_sha256=profile_sha256(profile),
     )
+    return service_cards(
+        report, orders=call.orders, patient=call.patient, rxnorm=_rxnorm_codes(ruleset)
+    )
+
+
+def _rxnorm_codes(ruleset: RuleSet) -> Mapping[str, str]:
+    """Drug name to RxNorm code, built once per knowledge object (it is immutable)."""
     by_rxnorm, _ = drug_lookups(ruleset.knowledge)
-    rxnorm = {drug: code for code, drug in by_rxnorm.items()}
-    response = service_cards(report, orders=orders, patient=patient, rxnorm=rxnorm)
-    return response, log | {"cards": len(response["cards"])}
+    key = id(by_rxnorm)
+    found = _RXNORM_BY_DRUG.get(key)
+    if found is None or found[0] is not by_rxnorm:
+        if len(_RXNORM_BY_DRUG) > 16:
+            _RXNORM_BY_DRUG.clear()
+        found = (by_rxnorm, {drug: code for code, drug in by_rxnorm.items()})
+        _RXNORM_BY_DRUG[key] = found
+    return found[1]
+
+
+_RXNORM_BY_DRUG: dict[int, tuple[Mapping[str, str], Mapping[str, str]]] = {}
+
+
+def handle(
+    service_id: str,
+    body: object,
+    ruleset: RuleSet,
+    *,
+    version: str,
+    now: datetime | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Answer one CDS Hooks request: ``(response, log fields without patient data)``.
+
+    Raises:
+        RequestError: 404 unknown service, 400 malformed request, 412 prefetch missing.
+    """
+    call = read_call(service_id, body, ruleset)
+    response = answer(call, ruleset, version=version, now=now)
+    return response, log_fields(call, response)
+
+
+def log_fields(call: Call, response: Mapping[str, Any]) -> dict[str, Any]:
+    """What the service logs about a call: no patient data."""
+    drugs = len(call.orders) if call.service.hook != "patient-view" else None
+    return {
+        "hook": call.service.hook,
+        "hookInstance": call.hook_instance,
+        "drugs": drugs,
+        "cards": len(response["cards"]),
+    }
