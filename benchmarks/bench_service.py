@@ -156,8 +156,11 @@ def _wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 60)
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children (Linux /proc): uvicorn's worker
-    processes are children of the one started. This separates cost from contention."""
+    """User + system CPU time of a process and its children (Linux /proc).
+
+    uvicorn's worker processes are children of the one started. This separates what a
+    request costs from how busy the machine is.
+    """
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:

@@ -83,8 +83,8 @@ _JSON = "application/json"
 
 
 def _issued(rules: tuple[tuple[str, object], ...]) -> list[str]:
-    """Card uuid and rule, for the log: feedback names only the card, and with several
-    workers the one that receives it may not be the one that issued the card."""
+    # card uuid and rule, for the log: feedback names only the card, and with several
+    # workers the one that receives it may not be the one that issued the card
     out = []
     for uuid, rule in rules:
         if isinstance(rule, dict):
