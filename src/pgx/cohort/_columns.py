@@ -23,7 +23,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from pgx.cohort._encode import encode_arrow, encode_python
-from pgx.engine._facts import _canonical_symbols
+from pgx.engine import canonical_symbols
 from pgx.errors import Problem, ProfileError
 from pgx.io import read_profile
 from pgx.io._convert import converter
@@ -288,7 +288,7 @@ class Reader:
 
     def units(self, profile: Profile) -> dict[tuple[str, ...], Any]:
         """A profile split into the units the evaluator reads (genes, tumor sections…)."""
-        profile = _canonical_symbols(profile, self.ruleset.knowledge, self.upper, set())
+        profile = canonical_symbols(profile, self.ruleset.knowledge, self.upper, set())
         data = strip_none(converter.unstructure(profile))
         out: dict[tuple[str, ...], Any] = {}
         for section in ("germline", "tumor", "clinical"):

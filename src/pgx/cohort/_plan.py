@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeAlias
 
-from pgx.engine import compiled
-from pgx.engine._evaluate import _contradict
+from pgx.engine import compiled, contradicts
 from pgx.errors import InputError, Problem
 from pgx.model import condition as rs
 from pgx.model.ruleset import Rule, RuleSet
@@ -124,7 +123,7 @@ class Plan:
                     if (
                         a != b
                         and rules[a].source == rules[b].source
-                        and _contradict(rules[a].then.action, rules[b].then.action)
+                        and contradicts(rules[a].then.action, rules[b].then.action)
                     ):
                         clashes.add((a, b))
         self.clashes = tuple(sorted(clashes))

@@ -7,8 +7,9 @@ report; it never reads files (``pgx.io``, ``pgx.inputs``) and never renders (``p
 from __future__ import annotations
 
 from pgx.engine._compile import CompiledRuleSet, RuleOutcome, compiled
-from pgx.engine._evaluate import evaluate_profile
+from pgx.engine._evaluate import contradicts, evaluate_profile
 from pgx.engine._explain import explain_rule
+from pgx.engine._facts import canonical_symbols
 from pgx.engine._lint import Coverage, coverage, lint
 from pgx.engine._oncology import OncologyCoverage, OncologyRow, oncology_coverage
 from pgx.engine._phenotype import call_phenotype
@@ -20,7 +21,9 @@ __all__ = [
     "OncologyRow",
     "RuleOutcome",
     "call_phenotype",
+    "canonical_symbols",
     "compiled",
+    "contradicts",
     "coverage",
     "evaluate_profile",
     "explain_rule",

@@ -6,7 +6,6 @@ from collections.abc import Callable, Mapping
 
 from pgx.engine._facts import Facts, Observed, bounds
 from pgx.model import ruleset as rs
-from pgx.model.knowledge import Knowledge
 from pgx.model.logic import Truth, all_of, any_of
 
 __all__ = ["CLINICAL"]
@@ -32,17 +31,17 @@ def _diagnosis(facts: Facts, leaf: rs.DiagnosisLeaf) -> Observed:
 
 
 def _drug_matches(
-    knowledge: Knowledge, name: str, drugs: tuple[str, ...] | None, classes: tuple[str, ...] | None
+    facts: Facts, name: str, drugs: tuple[str, ...] | None, classes: tuple[str, ...] | None
 ) -> Truth:
     key = name.strip().lower()
     if drugs is not None and key in drugs:
         return Truth.TRUE
-    if key not in knowledge.drugs:
+    if key not in facts.knowledge.drugs:
         # a brand name or salt pgx does not know may be exactly the drug or class asked about
         return Truth.UNKNOWN
     if drugs is not None:
         return Truth.FALSE
-    return Truth.of(bool(knowledge.classes_of(key) & set(classes or ())))
+    return Truth.of(not facts.compiled.drug_classes[key].isdisjoint(classes or ()))
 
 
 def _medication(facts: Facts, leaf: rs.MedicationLeaf) -> Observed:
@@ -50,7 +49,7 @@ def _medication(facts: Facts, leaf: rs.MedicationLeaf) -> Observed:
     if clinical is None or clinical.medications is None:
         return Truth.UNKNOWN, "medications not given"
     meds = clinical.medications
-    truth = any_of(_drug_matches(facts.knowledge, m, leaf.drug, leaf.class_) for m in meds)
+    truth = any_of(_drug_matches(facts, m, leaf.drug, leaf.class_) for m in meds)
     return truth, ", ".join(meds) or "no current medications"
 
 
@@ -60,7 +59,7 @@ def _therapy(facts: Facts, leaf: rs.TherapyLeaf) -> Observed:
         return Truth.UNKNOWN, "prior therapies not given"
     truths = []
     for therapy in clinical.therapies:
-        drug_truth = _drug_matches(facts.knowledge, therapy.drug, leaf.drug, leaf.class_)
+        drug_truth = _drug_matches(facts, therapy.drug, leaf.drug, leaf.class_)
         if leaf.outcome is None:
             truths.append(drug_truth)
         elif therapy.outcome is None:

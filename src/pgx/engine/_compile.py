@@ -6,17 +6,20 @@ one evaluation each distinct leaf is computed once and shared by every rule that
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import TypeAlias
 
 from pgx.engine._clinical import CLINICAL
 from pgx.engine._facts import Facts, LeafMeta, Observed
 from pgx.engine._germline import GERMLINE, genotype_key
+from pgx.engine._store import ConditionResult, Key, RuleEntry, Store
 from pgx.engine._tumor import TUMOR
 from pgx.model import ruleset as rs
 from pgx.model._words import describe, leaves_of
 from pgx.model.logic import Truth, all_of, any_of, not_
 from pgx.model.profile import Profile
+from pgx.model.report import Indeterminate
 
 __all__ = ["CompiledRuleSet", "RuleOutcome", "compiled"]
 
@@ -137,6 +140,19 @@ class CompiledRuleSet:
             if len(self.rule_leaves[rule.id]) == 1 and not _has_not(rule.when)
         )
         self.active = tuple((r, p) for r, p in self.all_rules if r.status == "active")
+        # the result store (see _store): rules with equal conditions share a condition slot;
+        # a rule's key is its leaves' observation codes, read by one C-level itemgetter
+        conditions: dict[rs.Condition, int] = {}
+        self.condition_of = tuple(
+            conditions.setdefault(rule.when, len(conditions)) for rule, _ in self.active
+        )
+        self.active_leaves = tuple(self.rule_leaves[rule.id] for rule, _ in self.active)
+        self.key_of: tuple[Callable[[Sequence[int]], Key], ...] = tuple(
+            itemgetter(*leaves) if leaves else _no_leaves for leaves in self.active_leaves
+        )
+        self.every_active_leaf = tuple(sorted({n for ns in self.active_leaves for n in ns}))
+        self._n_conditions = len(conditions)
+        self.store = Store(len(self.active), len(conditions))
         by_drug: dict[str, list[int]] = {}
         for index, (rule, _) in enumerate(self.active):
             # only the drugs a rule is about: ordering an alternative it suggests (prasugrel)
@@ -155,11 +171,68 @@ class CompiledRuleSet:
                     letters[pos_id].update(b.upper() for b in (pos.ref, *pos.alts))
         self.rsid_letters = {k: frozenset(v) for k, v in letters.items()}
         self.gene_by_upper = {g.upper(): g for g in ruleset.knowledge.genes}
+        # every class of every drug, ancestors included, once (not per medication and leaf)
+        self.drug_classes = {d: ruleset.knowledge.classes_of(d) for d in ruleset.knowledge.drugs}
         self.phenotype_cache: dict[object, object] = {}
 
     def facts(self, profile: Profile) -> Facts:
         """Normalize a profile for evaluation."""
         return Facts(profile, self.ruleset.knowledge, self.phenotype_cache, self)
+
+    def current_store(self) -> Store:
+        """The result store to use for one evaluation (a new one once the last is full)."""
+        store = self.store
+        if store.full:
+            store = self.store = Store(len(self.active), self._n_conditions)
+        return store
+
+    def observe(self, facts: Facts, leaves: Iterable[int], store: Store) -> list[int]:
+        """Evaluate ``leaves`` for ``facts``: their observation codes, by leaf index."""
+        codes = [0] * len(self.leaf_meta)
+        values = facts.values
+        metas = self.leaf_meta
+        true, false, unknown = store.true, store.false, store.unknown
+        for index in leaves:
+            meta = metas[index]
+            observed = values[index] = meta.fn(facts, meta.leaf)
+            truth, seen = observed
+            table = true if truth is Truth.TRUE else false if truth is Truth.FALSE else unknown
+            code = table.get(seen)
+            codes[index] = store.code(observed) if code is None else code
+        return codes
+
+    def decide(self, position: int, key: Key, facts: Facts, store: Store) -> RuleEntry:
+        """Active rule ``position``'s entry for an observation pattern not stored yet.
+
+        Its leaves must have been observed (`observe`) into ``facts`` with ``store``.
+        """
+        rule, predicate = self.active[position]
+        table = store.conditions[self.condition_of[position]]
+        found = table.get(key)
+        if found is None:
+            truth = predicate(facts)
+            outcome = RuleOutcome(rule, truth, facts)
+            found = ConditionResult(truth, outcome.trace, outcome.missing, outcome.would_fire_if)
+            table[key] = found
+            store.size += 1
+        truth = found.truth
+        payload: object = None
+        if truth is Truth.TRUE:
+            payload = found.trace
+        elif truth is Truth.UNKNOWN:
+            then = rule.then
+            payload = Indeterminate(
+                rule.id,
+                rule.version,
+                rule.drugs,
+                then.summary,
+                found.missing,
+                found.would_fire_if,
+                found.trace,
+            )
+        entry = store.rules[position][key] = (truth, payload)
+        store.size += 1
+        return entry
 
     def outcome(self, profile: Profile, rule_id: str) -> RuleOutcome:
         """Evaluate one rule (whatever its status) with its full trace."""
@@ -168,6 +241,10 @@ class CompiledRuleSet:
                 facts = self.facts(profile)
                 return RuleOutcome(rule, predicate(facts), facts)
         raise KeyError(rule_id)
+
+
+def _no_leaves(codes: Sequence[int]) -> Key:
+    return ()
 
 
 def compiled(ruleset: rs.RuleSet) -> CompiledRuleSet:

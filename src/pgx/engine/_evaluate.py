@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from operator import attrgetter
 
-from pgx.engine._compile import RuleOutcome, compiled
+from pgx.engine._compile import compiled
 from pgx.errors import InputError, Problem
 from pgx.model import ruleset as rs
 from pgx.model._words import did_you_mean
@@ -22,7 +23,7 @@ from pgx.model.report import (
     order_findings,
 )
 
-__all__ = ["DEFAULT_INDICATOR", "evaluate_profile"]
+__all__ = ["DEFAULT_INDICATOR", "contradicts", "evaluate_profile"]
 
 DEFAULT_INDICATOR = {
     "avoid": "critical",
@@ -38,9 +39,16 @@ DEFAULT_INDICATOR = {
 _AGAINST_USE = frozenset({"avoid", "use_alternative"})
 _FOR_USE = frozenset({"standard_dosing", "increase_dose", "reduce_dose", "consider"})
 _DOSE = frozenset({"standard_dosing", "reduce_dose", "increase_dose"})
+_RULE_ID = attrgetter("rule_id")
 
 
-def _contradict(a: str, b: str) -> bool:
+def contradicts(a: str, b: str) -> bool:
+    """Whether two actions on one drug contradict each other (a report's ``conflicts``).
+
+    Advice against use (``avoid``, ``use_alternative``) contradicts advice for use (a dose
+    or ``consider``), and two different dose actions contradict each other. No action
+    contradicts itself.
+    """
     if (a in _AGAINST_USE and b in _FOR_USE) or (b in _AGAINST_USE and a in _FOR_USE):
         return True
     return a != b and a in _DOSE and b in _DOSE
@@ -121,45 +129,36 @@ def evaluate_profile(
             )
         # a drug pgx knows but no rule is about: "nothing fired" would read as a clean result
         uncovered = tuple(d for d in requested if not rules.by_drug.get(d))
-        indices = sorted({i for d in requested for i in rules.by_drug.get(d, ())})
-        candidates = [rules.active[i] for i in indices]
+        positions: Sequence[int] = sorted({i for d in requested for i in rules.by_drug.get(d, ())})
+        leaves: Sequence[int] = sorted({n for i in positions for n in rules.active_leaves[i]})
     else:
-        candidates = list(rules.active)
+        positions = range(len(rules.active))
+        leaves = rules.every_active_leaf
     current = _current_drugs(profile, requested)
 
     facts = rules.facts(profile)
-    fired: list[tuple[rs.Rule, Truth]] = []
-    undecided: list[rs.Rule] = []
-    for rule, predicate in candidates:
-        truth = predicate(facts)
+    # each leaf once, then each rule by its leaves' observations: a pattern seen before (in
+    # this or any earlier profile) is a look-up, and only a new one walks the condition
+    store = rules.current_store()
+    codes = rules.observe(facts, leaves, store)
+    active, key_of, tables = rules.active, rules.key_of, store.rules
+    fired: list[tuple[rs.Rule, tuple[TraceEntry, ...]]] = []
+    undecided: list[Indeterminate] = []
+    for i in positions:
+        key = key_of[i](codes)
+        entry = tables[i].get(key)
+        if entry is None:
+            entry = rules.decide(i, key, facts, store)
+        truth, payload = entry
         if truth is Truth.TRUE:
-            fired.append((rule, truth))
+            fired.append((active[i][0], payload))
         elif truth is Truth.UNKNOWN:
-            undecided.append(rule)
+            undecided.append(payload)
 
     hidden = {sid: rule.id for rule, _ in fired for sid in rule.supersedes}
-    findings = [
-        _finding(rule, RuleOutcome(rule, truth, facts).trace, current)
-        for rule, truth in fired
-        if rule.id not in hidden
-    ]
-    indeterminate = []
-    for rule in undecided:
-        if rule.id in hidden:
-            continue
-        outcome = RuleOutcome(rule, Truth.UNKNOWN, facts)
-        indeterminate.append(
-            Indeterminate(
-                rule.id,
-                rule.version,
-                rule.drugs,
-                rule.then.summary,
-                outcome.missing,
-                outcome.would_fire_if,
-                outcome.trace,
-            )
-        )
-    shown = {r.id for r, _ in fired} | {r.id for r in undecided}  # built once, not per rule
+    findings = [_finding(rule, trace, current) for rule, trace in fired if rule.id not in hidden]
+    indeterminate = [i for i in undecided if i.rule_id not in hidden]
+    shown = {r.id for r, _ in fired} | {i.rule_id for i in undecided}  # once, not per rule
     superseded = sorted(
         (Superseded(rid, by) for rid, by in hidden.items() if rid in shown),
         key=lambda s: (s.rule_id, s.superseded_by),
@@ -174,7 +173,7 @@ def evaluate_profile(
         input_sha256=input_sha256,
         phenotypes=dict(sorted(facts.phenotypes.items())),
         findings=order_findings(findings),
-        indeterminate=tuple(sorted(indeterminate, key=lambda i: i.rule_id)),
+        indeterminate=tuple(sorted(indeterminate, key=_RULE_ID)),
         conflicts=_conflicts(findings),
         superseded=tuple(superseded),
         warnings=_warnings(facts.warnings, profile, uncovered),
@@ -214,7 +213,7 @@ def _conflicts(findings: list[Finding]) -> tuple[Conflict, ...]:
         # itself, and two guideline bodies disagreeing is information, not an error
         kinds = {(f.source, f.action) for f in group}
         against = {
-            (src, act): any(_contradict(act, b) for other, b in kinds if other == src)
+            (src, act): any(contradicts(act, b) for other, b in kinds if other == src)
             for src, act in kinds
         }
         clashing = {f.rule_id: f.action for f in group if against[(f.source, f.action)]}

@@ -15,7 +15,15 @@ from pgx.model.logic import Truth
 from pgx.model.profile import GeneResult, Profile, SomaticVariant
 from pgx.model.report import GenePhenotype, TraceEntry
 
-__all__ = ["CompiledIndex", "Facts", "LeafMeta", "Observed", "bounds", "germline_result"]
+__all__ = [
+    "CompiledIndex",
+    "Facts",
+    "LeafMeta",
+    "Observed",
+    "bounds",
+    "canonical_symbols",
+    "germline_result",
+]
 
 Observed: TypeAlias = tuple[Truth, str]
 
@@ -41,6 +49,7 @@ class CompiledIndex(Protocol):
     single_leaf: frozenset[str]
     rsid_letters: dict[str, frozenset[str]]
     gene_by_upper: dict[str, str]
+    drug_classes: dict[str, frozenset[str]]
 
 
 class Facts:
@@ -56,7 +65,7 @@ class Facts:
         self.knowledge = knowledge
         self.compiled = compiled
         self.warnings: set[str] = set()
-        profile = _canonical_symbols(profile, knowledge, compiled.gene_by_upper, self.warnings)
+        profile = canonical_symbols(profile, knowledge, compiled.gene_by_upper, self.warnings)
         self.profile = profile
         self.values: list[Observed | None] = [None] * len(compiled.leaf_meta)
         self.entries: dict[int, TraceEntry] = {}
@@ -122,13 +131,24 @@ class Facts:
         return found
 
 
-def _canonical_symbols(
+def canonical_symbols(
     profile: Profile, knowledge: Knowledge, upper: Mapping[str, str], warnings: set[str]
 ) -> Profile:
-    """Gene symbols that differ from pgx's only by case (``kras``) read as the real symbol.
+    """The profile with gene symbols that differ from pgx's only by case read as pgx's.
 
     Matching is by exact symbol, so ``kras`` would otherwise be a gene pgx knows nothing
-    about, and a KRAS G12D tumor would read as RAS wild type.
+    about, and a KRAS G12D tumor would read as RAS wild type. The engine reads every profile
+    through this; a caller that splits profiles into parts (the cohort engine) does too, so
+    both see the same genes.
+
+    Args:
+        profile: The loaded profile.
+        knowledge: The ruleset's knowledge (its gene table).
+        upper: Every known symbol by its upper-case form (``{"KRAS": "KRAS", ...}``).
+        warnings: Receives one warning per symbol read as another.
+
+    Returns:
+        ``profile`` itself when no symbol needed reading, else a copy with pgx's symbols.
     """
     renamed: dict[str, str] = {}
 
