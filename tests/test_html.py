@@ -125,3 +125,25 @@ def test_prints_to_pdf_and_screenshots(crc_page: str, tmp_path: Path) -> None:
     if keep:  # to look at the page (e.g. while changing the style)
         shutil.copy(png, Path(keep) / "report.png")
         shutil.copy(pdf, Path(keep) / "report.pdf")
+
+
+def test_source_column_says_where_each_finding_comes_from(tmp_path: Path) -> None:
+    """CPIC for a guideline rule; the kinds of source cited for an oncology rule."""
+    profile = {
+        "id": "S",
+        "germline": {"CYP2C19": {"diplotype": "*2/*2"}},
+        "tumor": {
+            "cancer_type": {"code": "COADREAD"},
+            "variants": [{"gene": "KRAS", "protein": "p.G12D"}],
+        },
+    }
+    report = evaluate(profile, drugs=["clopidogrel", "cetuximab"], now=NOW)
+    seen = _seen(report.to_html(), tmp_path)
+    glance = seen.split("Findings (")[1].split("For current")[0].split("Tumour")[0]
+    assert "drugs\taction\tevidence\tsource\tsummary" in glance
+    rows = [line.split("\t") for line in glance.splitlines() if "\t" in line]
+    sources = {row[0].split(",")[0]: row[3] for row in rows[1:]}
+    assert sources == {"clopidogrel (current)": "CPIC", "cetuximab": "FDA label, literature"}
+    markdown = report.to_markdown()
+    assert "| evidence | source | summary |" in markdown
+    assert "- **Source:** CPIC" in markdown

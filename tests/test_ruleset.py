@@ -244,3 +244,29 @@ def test_supersedes_loops_and_cross_drug_are_errors(tmp_path: Path) -> None:
     assert any(m.startswith("supersedes loop") for m in messages)
     assert "a rule cannot supersede itself" in messages
     assert any("is about other drugs" in m for m in messages)
+
+
+def test_a_long_supersedes_chain_loads(tmp_path: Path) -> None:
+    """1,500 rules each superseding the next load: the loop check keeps its own stack."""
+    count = 1500
+    body = "".join(
+        _rule(f"r{i}", "cetuximab", f"r{i + 1}" if i + 1 < count else "") for i in range(count)
+    )
+    ruleset = load_ruleset(write(tmp_path, "chain.yaml", "pgx_rules: 1\nrules:\n" + body))
+    assert ruleset.rules[0].supersedes == ("r1",)
+    assert len(ruleset.rules) == count
+
+
+def test_a_supersedes_loop_names_its_rules(tmp_path: Path) -> None:
+    """A loop reached through a chain is one error naming the rules around it, in order."""
+    body = (
+        _rule("start", "cetuximab", "a")
+        + _rule("a", "cetuximab", "b")
+        + _rule("b", "cetuximab", "c")
+        + _rule("c", "cetuximab", "a")
+    )
+    (problem,) = _load(tmp_path, body).problems
+    assert problem.message == (
+        "supersedes loop a -> b -> c -> a: its findings would hide each other"
+    )
+    assert problem.path == "$.rules[3].supersedes[0]"

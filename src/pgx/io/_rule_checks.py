@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from pgx.errors import Problem
 from pgx.io._convert import structure
@@ -246,23 +246,42 @@ def _supersedes_problems(
                 yield problem(
                     rule, i, f"'{sid}' is about other drugs; supersede only rules on the same drug"
                 )
-    # cycles: follow supersedes edges from every rule
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    yield from _supersedes_loops(by_id, problem)
 
-    def visit(rule_id: str, trail: list[str]) -> Iterator[Problem]:
-        state[rule_id] = 1
-        for i, sid in enumerate(by_id[rule_id].supersedes):
-            if sid not in by_id or sid == rule_id:
+
+def _supersedes_loops(
+    by_id: Mapping[str, rs.Rule], problem: Callable[[rs.Rule, int, str], Problem]
+) -> Iterator[Problem]:
+    """Each supersedes loop once, with the ids around it (``a -> b -> c -> a``).
+
+    A depth-first walk with its own stack, not recursion: a long chain of rules each
+    superseding the next must load, however long it is.
+    """
+    done: set[str] = set()
+    for root in by_id:
+        if root in done:
+            continue
+        # the current path: (rule id, index of the next supersedes entry to follow)
+        path: list[tuple[str, int]] = [(root, 0)]
+        on_path = {root: 0}
+        while path:
+            rule_id, i = path[-1]
+            targets = by_id[rule_id].supersedes
+            if i == len(targets):
+                path.pop()
+                del on_path[rule_id]
+                done.add(rule_id)
                 continue
-            if state.get(sid) == 1:
-                loop = " -> ".join([*trail[trail.index(sid) :], rule_id, sid])
+            path[-1] = (rule_id, i + 1)
+            sid = targets[i]
+            if sid not in by_id or sid == rule_id or sid in done:
+                continue
+            if sid in on_path:
+                ids = [step for step, _ in path[on_path[sid] :]]
+                loop = " -> ".join([*ids, sid])
                 yield problem(
-                    by_id[rule_id], i, f"supersedes loop {loop}: both findings would hide"
+                    by_id[rule_id], i, f"supersedes loop {loop}: its findings would hide each other"
                 )
-            elif sid not in state:
-                yield from visit(sid, [*trail, rule_id])
-        state[rule_id] = 2
-
-    for rule in rules:
-        if rule.id not in state:
-            yield from visit(rule.id, [])
+                continue
+            on_path[sid] = len(path)
+            path.append((sid, 0))

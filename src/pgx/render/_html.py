@@ -16,6 +16,7 @@ from pgx.render._relevance import (
     ACTION_WORDS,
     EVIDENCE_WORDS,
     finding_groups,
+    finding_source,
     group_line,
     summarise_undecided,
     undecided_sentence,
@@ -111,6 +112,7 @@ def _finding(f: Finding) -> str:
     meta = [
         ("Action", f"{_e(_words(f.action))} — {_e(', '.join(f.drugs))}"),
         ("Evidence", f"level {_e(f.evidence.level)}{_e(strength)}"),
+        ("Source", _e(finding_source(f))),
     ]
     if f.regimen is not None:
         if f.regimen.all_of:
@@ -141,12 +143,13 @@ def _glance(report: Report) -> str:
     rows = "".join(
         f"<tr class='{f.indicator}'><td>{_e(', '.join(f.drugs))}"
         f"{' (current)' if f.current else ''}</td><td>{_e(_words(f.action))}</td>"
-        f"<td>{_e(f.evidence.level)}</td><td>{_e(f.summary)}</td></tr>"
+        f"<td>{_e(f.evidence.level)}</td><td>{_e(finding_source(f))}</td>"
+        f"<td>{_e(f.summary)}</td></tr>"
         for f in report.findings
     )
     return (
         "<table class='glance'><thead><tr><th>drugs</th><th>action</th><th>evidence</th>"
-        f"<th>summary</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th>source</th><th>summary</th></tr></thead><tbody>{rows}</tbody></table>"
     )
 
 

@@ -15,6 +15,7 @@ from pgx.render._relevance import (
     ACTION_WORDS,
     EVIDENCE_WORDS,
     finding_groups,
+    finding_source,
     group_line,
     summarise_undecided,
     undecided_sentence,
@@ -53,8 +54,8 @@ def _finding(f: Finding) -> list[str]:
         f"### {_ICON[f.indicator]} {f.summary}{current}",
         "",
         f"- **Action:** {f.action.replace('_', ' ')} — {', '.join(f.drugs)}",
-        f"- **Evidence:** level {f.evidence.level}{strength}"
-        + (f" ({f.source})" if f.source else ""),
+        f"- **Evidence:** level {f.evidence.level}{strength}",
+        f"- **Source:** {finding_source(f)}",
     ]
     if f.regimen is not None:
         if f.regimen.all_of:
@@ -74,13 +75,16 @@ def _finding(f: Finding) -> list[str]:
 
 def _at_a_glance(findings: tuple[Finding, ...]) -> list[str]:
     """One row per finding, in the report's order: what a prescriber reads before the detail."""
-    lines = ["| | drugs | action | evidence | summary |", "| --- | --- | --- | --- | --- |"]
+    lines = [
+        "| | drugs | action | evidence | source | summary |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
     for f in findings:
         current = " (current)" if f.current else ""
         lines.append(
             f"| {_ICON[f.indicator]} | {', '.join(f.drugs)}{current} | "
-            f"{f.action.replace('_', ' ')} | {f.evidence.level}"
-            f"{f' ({f.source})' if f.source else ''} | {_cell(f.summary)} |"
+            f"{f.action.replace('_', ' ')} | {f.evidence.level} | {_cell(finding_source(f))} | "
+            f"{_cell(f.summary)} |"
         )
     return [*lines, ""]
 

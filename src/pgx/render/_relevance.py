@@ -21,6 +21,7 @@ __all__ = [
     "UndecidedGroup",
     "UndecidedMode",
     "finding_groups",
+    "finding_source",
     "group_line",
     "summarise_undecided",
     "undecided_dict",
@@ -67,6 +68,32 @@ class FindingGroup:
     key: Group
     title: str
     findings: tuple[Finding, ...]
+
+
+#: Citation prefixes in words, in the order a source column lists them.
+_CITED_KINDS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("FDA:",), "FDA label"),
+    (("GUIDELINE:",), "guideline"),
+    (("NCT:",), "trial"),
+    (("PMID:", "DOI:", "PMCID:"), "literature"),
+)
+
+
+def finding_source(finding: Finding) -> str:
+    """Where a finding's recommendation comes from, in a few words.
+
+    The guideline body the rule encodes (``CPIC``, ``DPWG``) when it names one; otherwise
+    the kinds of source it cites (``FDA label, trial``), so a level-1 label approval and a
+    level-4 preclinical rationale never look alike in the source column.
+    """
+    if finding.source:
+        return finding.source
+    kinds = [
+        words
+        for prefixes, words in _CITED_KINDS
+        if any(c.startswith(prefixes) for c in finding.citations)
+    ]
+    return ", ".join(kinds) or "—"
 
 
 def _group_of(finding: Finding) -> Group:
