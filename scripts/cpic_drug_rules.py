@@ -285,10 +285,11 @@ def _table_group_rules(
         level_a = group.get("level_a", guideline["level_a"])
         if not level_a:
             notes.append(guideline["level_note"])
-        title = f"{words['title']} and {group['title']}"
-        if spec["kind"] != "both":
+        shown = tables.label(spec["when"]) or words["title"]
+        title = f"{shown} and {group['title']}"
+        if spec["kind"] != "both" and len(genes) > 1:
             unknown = " and ".join(g for g in genes if g != spec["kind"])
-            title = f"{words['title']} ({unknown} unknown) and {group['title']}"
+            title = f"{shown} ({unknown} unknown) and {group['title']}"
         rules.append(
             {
                 "id": prefix + spec["key"],
@@ -297,12 +298,14 @@ def _table_group_rules(
                 "supersedes": [prefix + key for key in spec["supersedes"]],
                 "when": spec["when"],
                 "action": words["action"],
-                "summary": words["summary"].replace("{drug}", group["drug_word"]),
+                "summary": words["summary"]
+                .replace("{drug}", group["drug_word"])
+                .replace("{phenotype}", shown),
                 "detail": _detail(words["detail"].replace("{drug}", group["drug_word"]), notes),
                 "evidence": {
-                    "level": "1" if level_a and spec["strength"] in {"strong", "moderate"} else "2",
-                    "strength": spec["strength"],
-                },
+                    "level": "1" if level_a and spec["strength"] in {"strong", "moderate"} else "2"
+                }
+                | ({"strength": spec["strength"]} if spec["strength"] else {}),
                 "citations": guideline["citations"],
                 "tests": spec["tests"],
             }

@@ -31,6 +31,10 @@ from typing import Any
 import yaml
 
 GRADE = {"Strong": "strong", "Moderate": "moderate", "Optional": "optional"}
+#: CPIC's classification of a row that explains why no recommendation is made (kept as a rule
+#: without strength, so every phenotype gets a finding); a bare "No recommendation" is dropped.
+UNGRADED = "No Recommendation"
+_BARE_NO_RECOMMENDATION = re.compile(r"No recommendation\.?$")
 SKIPPED = {"Indeterminate", "n/a"}
 UNTESTED = "No Result"
 _NUMBER = re.compile(r"≥?(\d+(?:\.\d+)?)")
@@ -160,8 +164,10 @@ def cells_of(
             raise TableError(f"row for {sorted(lookup)} names a gene the guideline does not list")
         if any(v in SKIPPED for v in values) or all(v == UNTESTED for v in values):
             continue
-        if classification not in GRADE:
-            continue  # CPIC makes no recommendation: no rule
+        if classification not in GRADE and (
+            classification != UNGRADED or _BARE_NO_RECOMMENDATION.match(text)
+        ):
+            continue  # CPIC makes no recommendation and says nothing more: no rule
         out.append((tuple(None if v == UNTESTED else v for v in values), classification, text))
     return out
 
@@ -210,7 +216,7 @@ def rule_specs(
             continue  # a usual dose needs every gene known (pgx's missing-data principle)
         spec = specs.setdefault(
             (words["key"], kind, classification),
-            {"words": words, "kind": kind, "strength": GRADE[classification], "cells": set()},
+            {"words": words, "kind": kind, "strength": GRADE.get(classification), "cells": set()},
         )
         spec["cells"].add(cell)
     grades: dict[tuple[str, str], int] = {}
@@ -219,7 +225,7 @@ def rule_specs(
     for (key, kind, _), spec in specs.items():
         suffix = "" if kind == "both" or len(genes) == 1 else f"-{kind.lower()}-only"
         if grades[(key, kind)] > 1:
-            suffix += f"-{spec['strength']}"
+            suffix += f"-{spec['strength'] or 'ungraded'}"
         spec["key"] = key + suffix
     single = sorted(s["key"] for s in specs.values() if s["kind"] != "both")
     out = []
@@ -295,3 +301,22 @@ def _tests(
 
 def _cell_text(genes: Sequence[str], cell: Cell) -> str:
     return ", ".join(f"{g} {v}" for g, v in zip(genes, cell, strict=True) if v is not None)
+
+
+def label(when: Mapping[str, Any]) -> str | None:
+    """A condition over one gene as text ("CYP2D6 Poor Metabolizer"); None for two genes."""
+    if "phenotype" in when:
+        leaf = when["phenotype"]
+        return f"{leaf['gene']} {' or '.join(leaf['in'])}"
+    if "activity_score" in when:
+        leaf = when["activity_score"]
+        low, high = leaf["at_least"], leaf["at_most"]
+        return f"{leaf['gene']} activity score {low if low == high else f'{low}-{high}'}"
+    if "any" in when:
+        parts = [label(p) for p in when["any"]]
+        genes = {p.split(" ", 1)[0] for p in parts if p}
+        if None in parts or len(genes) != 1:
+            return None
+        (gene,) = genes
+        return f"{gene} " + " or ".join(p.split(" ", 1)[1] for p in parts if p)
+    return None

@@ -88,3 +88,49 @@ def test_desipramine_reads_cyp2d6_only() -> None:
     assert _graded({"CYP2D6": PM}, "desipramine") == {("use_alternative", "optional")}
     assert _graded({"CYP2D6": NM}, "desipramine") == {("standard_dosing", "strong")}
     assert _graded({"CYP2C19": PM}, "desipramine") == set()
+
+
+@pytest.mark.parametrize(
+    ("drug", "germline", "expected"),
+    [
+        # activity-score tables of single-gene guidelines (CPIC export v1.30.0)
+        ("fluvoxamine", {"CYP2D6": {"activity_score": 0}}, {("reduce_dose", "optional")}),
+        ("fluvoxamine", {"CYP2D6": {"activity_score": 0.5}}, {("standard_dosing", "moderate")}),
+        ("fluvoxamine", {"CYP2D6": {"activity_score": 3}}, {("informative", None)}),
+        ("venlafaxine", {"CYP2D6": {"activity_score": 0}}, {("use_alternative", "optional")}),
+        ("venlafaxine", {"CYP2D6": {"activity_score": 1.0}}, {("informative", None)}),
+        ("vortioxetine", {"CYP2D6": {"activity_score": 0}}, {("reduce_dose", "moderate")}),
+        ("vortioxetine", {"CYP2D6": {"activity_score": 2.5}}, {("use_alternative", "optional")}),
+        ("hydrocodone", {"CYP2D6": {"activity_score": 0.25}}, {("monitor", "optional")}),
+        ("hydrocodone", {"CYP2D6": {"activity_score": 2.0}}, {("standard_dosing", "strong")}),
+        ("tropisetron", {"CYP2D6": {"activity_score": 3}}, {("use_alternative", "moderate")}),
+        ("tropisetron", {"CYP2D6": {"activity_score": 0}}, {("standard_dosing", None)}),
+        # CYP2C9 activity score 1 and 1.5 are both intermediate but dosed differently
+        ("lornoxicam", {"CYP2C9": {"activity_score": 1.0}}, {("reduce_dose", "moderate")}),
+        ("lornoxicam", {"CYP2C9": {"activity_score": 1.5}}, {("standard_dosing", "moderate")}),
+        ("lornoxicam", {"CYP2C9": {"diplotype": "*3/*3"}}, {("reduce_dose", "moderate")}),
+        ("tenoxicam", {"CYP2C9": {"activity_score": 1.0}}, {("use_alternative", "optional")}),
+        ("tenoxicam", {"CYP2C9": {"diplotype": "*1/*1"}}, {("standard_dosing", "strong")}),
+        ("dexlansoprazole", {"CYP2C19": {"diplotype": "*17/*17"}}, {("increase_dose", "optional")}),
+        ("dexlansoprazole", {"CYP2C19": {"diplotype": "*2/*2"}}, {("reduce_dose", "optional")}),
+    ],
+)
+def test_single_gene_tables(
+    drug: str, germline: dict[str, Any], expected: set[tuple[str, str | None]]
+) -> None:
+    assert _graded(germline, drug) == expected
+
+
+@pytest.mark.parametrize(
+    "drug",
+    ["fluvoxamine", "venlafaxine", "vortioxetine", "hydrocodone", "tropisetron"],
+)
+def test_an_untested_or_unknown_gene_is_undecided(drug: str) -> None:
+    for germline in (
+        {},
+        {"CYP2D6": {"diplotype": "*1/*999"}},
+        {"CYP2D6": {"phenotype": "Indeterminate"}},
+    ):
+        report = evaluate({"germline": germline}, drugs=[drug], now=NOW)
+        assert [f for f in report.findings if drug in f.drugs] == []
+        assert any(drug in i.drugs for i in report.indeterminate)
