@@ -140,9 +140,14 @@ class _App:
         self.cards = _Cards()
         self.answers = AnswerCache(cfg.cache_size, cfg.cache_ttl)
 
-    def authorize(self, request: Request) -> None:
-        if self.verifier is not None:
-            self.verifier.check(request.headers.get("authorization"), request.url.path)
+    async def authorize(self, request: Request) -> None:
+        if self.verifier is None:
+            return
+        header, path = request.headers.get("authorization"), request.url.path
+        if self.verifier.fetches_keys:  # a JWKS fetch blocks: off the event loop
+            await run_in_threadpool(self.verifier.check, header, path)
+        else:
+            self.verifier.check(header, path)
 
     async def discover(self, request: Request) -> Response:
         return _json(discovery())
@@ -165,7 +170,7 @@ class _App:
         fields: dict[str, Any] = {"service": service_id}
         try:
             service(service_id)
-            self.authorize(request)
+            await self.authorize(request)
             body = await _json_body(request, self.cfg.max_body_bytes)
             call = read_call(service_id, body, self.rules)
             key = call_key(call, self.rules.sha256, self.version)
@@ -198,7 +203,7 @@ class _App:
         service_id = request.path_params["service_id"]
         try:
             service(service_id)
-            self.authorize(request)
+            await self.authorize(request)
             body = await _json_body(request, self.cfg.max_body_bytes)
             records = feedback_records(body, service_id, self.cards.rule, self.cfg.log_patient_data)
             if self.cfg.feedback_log is not None:
