@@ -12,15 +12,22 @@ PROFILE = ROOT / "examples" / "profiles" / "germline-clopidogrel-codeine.yaml"
 
 
 def test_cards_for_order_select() -> None:
-    """Ordering clopidogrel for a CYP2C19 IM gives a warning card with the rule and evidence."""
+    """Ordering clopidogrel for a CYP2C19 IM gives a warning card per source (CPIC, DPWG),
+    each with its rule, evidence and citation."""
     report = evaluate(PROFILE, drugs=["clopidogrel"], now=NOW)
-    (card,) = cards(report)["cards"]
+    card, dpwg = sorted(cards(report)["cards"], key=lambda c: "(DPWG)" in c["source"]["label"])
     assert card["indicator"] == "warning"
     assert card["summary"].startswith("CYP2C19 intermediate metabolizer")
     assert len(card["summary"]) <= 140
-    assert "cpic-cyp2c19-clopidogrel-intermediate" in card["source"]["label"]
+    assert "cpic-cyp2c19-clopidogrel-intermediate v1.0.0 (CPIC)" in card["source"]["label"]
     assert "Evidence level 1 (strong)" in card["detail"]
     assert "PMID:35034351" in card["detail"]
+    # DPWG disagrees on the fallback (double the dose): shown beside CPIC, with its source
+    assert dpwg["indicator"] == "warning"
+    assert "dpwg-cyp2c19-clopidogrel-intermediate v1.0.0 (DPWG)" in dpwg["source"]["label"]
+    assert "150 mg/day" in dpwg["summary"]
+    assert "Evidence level 2." in dpwg["detail"]
+    assert "PMID:21412232" in dpwg["detail"]
 
 
 def test_undecided_rules_become_info_cards() -> None:

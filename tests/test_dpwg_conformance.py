@@ -154,12 +154,22 @@ class Outcome:
     citations: frozenset[str] = frozenset()
 
 
-def dpwg_rule_ids(ruleset: RuleSet) -> set[str]:
-    return {r.id for r in ruleset.rules if r.source == "DPWG"}
+def dpwg_rule_ids(ruleset: RuleSet, genes: set[str] | None = None) -> set[str]:
+    """Ids of the DPWG rules (reading one of ``genes``, if given)."""
+    return {
+        r.id
+        for r in ruleset.rules
+        if r.source == "DPWG"
+        and (
+            genes is None or any(getattr(leaf, "gene", None) in genes for leaf in leaves_of(r.when))
+        )
+    }
 
 
 def outcome(germline: Mapping[str, Any], drug: str, ruleset: RuleSet) -> Outcome:
-    ids = dpwg_rule_ids(ruleset)
+    """DPWG findings for the drug from rules reading the walked gene (another gene's DPWG
+    rules for the drug, e.g. NUDT15's for a TPMT group, are undecided and not compared)."""
+    ids = dpwg_rule_ids(ruleset, set(germline))
     report = evaluate({"germline": dict(germline)}, ruleset, drugs=[drug], now=NOW)
     found = tuple(
         sorted(
@@ -262,7 +272,9 @@ def walk_snapshot() -> Walk:
         if all(conforms(group, r) for r in results):
             counts["reproduced"] += 1
             continue
-        if hits and all(as_departure(departures[hits[0]], r) for r in results):
+        if hits and all(
+            conforms(group, r) or as_departure(departures[hits[0]], r) for r in results
+        ):
             used[hits[0]] += 1
             counts["departure"] += 1
             continue

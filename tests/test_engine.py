@@ -314,7 +314,11 @@ def test_reported_phenotype_decides_activity_rules() -> None:
         now=NOW,
     )
     assert [f.rule_id for f in report.findings] == ["cpic-dpyd-fluorouracil-poor"]
-    assert report.indeterminate == ()
+    # DPWG advises differently for scores 0 and 0.5: a reported phenotype decides neither
+    assert {i.rule_id for i in report.indeterminate} == {
+        "dpwg-dpyd-fluorouracil-activity-0",
+        "dpwg-dpyd-fluorouracil-activity-0-5",
+    }
     im = evaluate(
         {"germline": {"DPYD": {"phenotype": "Intermediate Metabolizer"}}},
         default_ruleset(),
@@ -325,6 +329,8 @@ def test_reported_phenotype_decides_activity_rules() -> None:
     assert {i.rule_id for i in im.indeterminate} == {
         "cpic-dpyd-fluorouracil-as-1",
         "cpic-dpyd-fluorouracil-as-1-5",
+        "dpwg-dpyd-fluorouracil-activity-1",
+        "dpwg-dpyd-fluorouracil-activity-1-5",
     }
 
 

@@ -423,7 +423,7 @@ def test_cli_reads_fhir_and_writes_fhir(capsys: pytest.CaptureFixture[str], tmp_
     bundle = json.loads(capsys.readouterr().out)
     assert bundle["resourceType"] == "Bundle"
     rules = [i["value"] for e in bundle["entry"] for i in e["resource"].get("identifier", [])]
-    assert rules == ["cpic-cyp2c19-clopidogrel-poor|1.0.0"]
+    assert rules == ["cpic-cyp2c19-clopidogrel-poor|1.0.0", "dpwg-cyp2c19-clopidogrel-poor|1.0.0"]
     bad = tmp_path / "bad.json"
     bad.write_text('{"resourceType": "Bundle", "entry": {}}')
     assert main(["evaluate", "--fhir", str(bad)]) == 2

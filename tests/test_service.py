@@ -338,7 +338,11 @@ def test_play_ehr_example_matches_the_docs(capsys: pytest.CaptureFixture[str]) -
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     cards = module.main(["--drug", "clopidogrel"])
-    assert [c["extension"]["pgx.rule"]["id"] for c in cards] == ["cpic-cyp2c19-clopidogrel-poor"]
+    # CPIC and DPWG both advise against clopidogrel: one card each, CPIC's first
+    assert [c["extension"]["pgx.rule"]["id"] for c in cards] == [
+        "cpic-cyp2c19-clopidogrel-poor",
+        "dpwg-cyp2c19-clopidogrel-poor",
+    ]
     printed = capsys.readouterr().out
     docs = (EXAMPLES.parent.parent / "docs" / "ehr-integration.md").read_text()
     start = docs.index("```text\ndiscovery:") + len("```text\n")
