@@ -58,9 +58,15 @@ _ports.install("report_markdown", render.markdown)
 _ports.install("report_html", render.html)
 _ports.install("undecided_summary", render.undecided_summary)
 _ports.install("explanation_markdown", render.explanation_markdown)
-_ports.install(
-    "report_fhir", lambda report: render.fhir_bundle(report, default_ruleset().knowledge)
-)
+
+
+def _report_fhir(report: Report, profile: Profile | None) -> dict[str, Any]:
+    from pgx.fhir import to_fhir  # noqa: PLC0415 - the facade, loaded when first used
+
+    return to_fhir(report, profile=profile)
+
+
+_ports.install("report_fhir", _report_fhir)
 _ports.install("compile", engine.CompiledRuleSet)
 
 PROFILE_FORMAT_VERSION = 1

@@ -29,7 +29,7 @@ from typing import Any
 
 from pgx.errors import InputError, Problem
 from pgx.inputs._fhir import MAX_BUNDLE_BYTES, bundle_resources, profile_from_resources, read_bundle
-from pgx.io import default_ruleset
+from pgx.io import default_ruleset, profile_sha256
 from pgx.model.profile import Profile
 from pgx.model.report import Report
 from pgx.model.ruleset import RuleSet
@@ -81,7 +81,9 @@ def profile_from_bundle(
     return profile_from_resources(resources, knowledge, source=source, patient=patient)
 
 
-def to_fhir(report: Report, *, ruleset: RuleSet | None = None) -> dict[str, Any]:
+def to_fhir(
+    report: Report, *, ruleset: RuleSet | None = None, profile: Profile | None = None
+) -> dict[str, Any]:
     """The report as a FHIR R4 Bundle (Genomics Reporting IG STU3 profiles).
 
     A genomic-report DiagnosticReport (the Markdown report as its presented form), a genotype
@@ -91,11 +93,26 @@ def to_fhir(report: Report, *, ruleset: RuleSet | None = None) -> dict[str, Any]
     ruleset name, version and hash, input digest). Deterministic: ids are derived from the
     report's content, times are its ``generated_at``.
 
+    A report carries what pgx concluded, not every fact it was given. Pass the ``profile``
+    the report was evaluated from to write those facts too: HLA allele carriage (a genotype
+    Observation ``HLA-B*57:01 positive`` with interpretation POS or NEG), somatic variants,
+    copy-number changes and fusions (variant Observations), expression, TMB and MSI.
+
     Args:
         report: The report.
         ruleset: Whose knowledge gives gene (HGNC) and drug (RxNorm) codes; bundled by default.
+        profile: The profile the report was evaluated from.
+
+    Raises:
+        ValueError: ``profile`` is not the one the report was evaluated from (its digest
+            differs from the report's ``input_sha256``).
     """
-    return report_bundle(report, _ruleset(ruleset).knowledge)
+    if profile is not None and profile_sha256(profile) != report.input_sha256:
+        raise ValueError(
+            "the profile is not the one this report was evaluated from: its SHA-256 differs "
+            "from the report's input_sha256"
+        )
+    return report_bundle(report, _ruleset(ruleset).knowledge, profile)
 
 
 def validate(resource: Mapping[str, Any]) -> None:

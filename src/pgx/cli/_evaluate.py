@@ -70,7 +70,7 @@ def _profiles(args: argparse.Namespace, ruleset: RuleSet) -> list[Profile]:
     return [profile]
 
 
-def _render(report: Report, fmt: str, undecided: UndecidedMode | None) -> str:
+def _render(report: Report, fmt: str, undecided: UndecidedMode | None, profile: Profile) -> str:
     human: UndecidedMode = undecided or "summary"
     if fmt == "json":
         return report.to_json(undecided=undecided or "full")
@@ -79,7 +79,8 @@ def _render(report: Report, fmt: str, undecided: UndecidedMode | None) -> str:
     if fmt == "cds-hooks":
         return json.dumps(cards(report, undecided=human), sort_keys=True, indent=2) + "\n"
     if fmt == "fhir":
-        return json.dumps(report.to_fhir(), sort_keys=True, indent=2) + "\n"
+        bundle = report.to_fhir(profile=profile)
+        return json.dumps(bundle, sort_keys=True, indent=2) + "\n"
     if fmt == "html":
         return report.to_html(undecided=human)
     return report.to_markdown(undecided=human)
@@ -99,7 +100,7 @@ def _run_evaluate(args: argparse.Namespace) -> int:
         report = evaluate(profile, ruleset, drugs=drugs, now=args.now)
         if i and args.format == "markdown":
             sys.stdout.write("\n---\n\n")
-        sys.stdout.write(_render(report, args.format, args.undecided))
+        sys.stdout.write(_render(report, args.format, args.undecided, profile))
     return 0
 
 

@@ -216,10 +216,7 @@ def profile_from_resources(
     germline = reader.germline()
     if germline:
         data["germline"] = germline
-    tumor: dict[str, Any] = {}
-    if reader.somatic:
-        tumor["variants"] = reader.somatic
-        tumor["sequenced_genes"] = sorted(reader.sequenced)
+    tumor = reader.tumor(reader.somatic, reader.sequenced)
     if reader.cancer_type is not None:
         tumor["cancer_type"] = reader.cancer_type
     if tumor:

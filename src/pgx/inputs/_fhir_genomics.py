@@ -26,6 +26,7 @@ from pgx.inputs._fhir_json import (
     texts,
     value_texts,
 )
+from pgx.inputs._fhir_tumor import TumorReader, interpretation_says, is_structural
 from pgx.model import _fhir_codes as c
 from pgx.model.diplotype import parse_diplotype
 from pgx.model.knowledge import Knowledge
@@ -45,11 +46,15 @@ def _gene_patterns(gene: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 _RSID = re.compile(r"\b(rs\d+)\b")
+_CARRIAGE = re.compile(
+    r"(?i)^(\S+)\s+(positive|negative|detected|not detected|present|absent|carrier|non-carrier)$"
+)
+_CARRIES = frozenset({"positive", "detected", "present", "carrier"})
 _GENOTYPE = re.compile(r"^([ACGTN-]+)\s*[/|]\s*([ACGTN-]+)$", re.IGNORECASE)
 
 
 @define(slots=False)
-class GenomicsReader:
+class GenomicsReader(TumorReader):
     """Reads genomic Observations; `pgx.inputs._fhir` adds the clinical resources."""
 
     knowledge: Knowledge
@@ -61,6 +66,10 @@ class GenomicsReader:
     variants: dict[str, dict[str, str]] = field(factory=dict)
     somatic: list[dict[str, Any]] = field(factory=list)
     sequenced: set[str] = field(factory=set)
+    copy_number: list[dict[str, Any]] = field(factory=list)
+    fusions: list[dict[str, Any]] = field(factory=list)
+    expression: dict[str, dict[str, Any]] = field(factory=dict)
+    biomarkers: dict[str, Any] = field(factory=dict)
     medications: list[str] | None = None
     diagnoses: list[dict[str, str]] | None = None
     cancer_type: dict[str, str] | None = None
@@ -85,8 +94,12 @@ class GenomicsReader:
             (c.THERAPEUTIC_IMPLICATION, self.implication),
             (c.DRUG_METABOLISM, self.implication),
             (c.DRUG_EFFICACY, self.implication),
+            (c.TMB, self.tmb),
+            (c.MSI, self.msi),
         ]
         handler = next((h for k, h in kinds if has_code(code, k)), None)
+        if handler is None and self.is_expression(obs):
+            handler = self.expression_result
         if handler is None:
             names = texts(code) or [x.get("code", "?") for x in codings(code)]
             shown = names[0] if names else "no code"
@@ -157,13 +170,35 @@ class GenomicsReader:
         if "/" in body or "|" in body:
             self.warn(obs, f"{gene} typing {body!r} is ambiguous (GL string '/'); not used")
             return True
+        said = interpretation_says(obs)
+        worded = _CARRIAGE.match(body)
+        if worded is not None:
+            body = self._strip_gene(gene, worded.group(1))
+            carries = worded.group(2).lower() in _CARRIES
+            if said is not None and said != carries:
+                self.warn(obs, f"{gene} {body} is {worded.group(2)} but its interpretation "
+                               "says otherwise; not used")  # fmt: skip
+                return True
+            said = carries
         alleles = [a.strip() for a in body.split("+")]
         if not all(HLA_ALLELE.match(a) for a in alleles) or len(alleles) > 2:
             return False
-        if len(alleles) == 2:
+        if len(alleles) == 2 and worded is None:
             return self._set(obs, gene, "alleles", alleles)
-        # one allele reported: carriage of it, the second allele unknown
-        return self._set(obs, gene, "carriers", {alleles[0]: True})
+        if len(alleles) == 2:
+            return False
+        # one allele reported: carriage of it (as the IG's HLA-B*15:02 example files it)
+        # unless it is reported negative; the second allele unknown
+        return self._carriage(obs, gene, alleles[0], said is not False)
+
+    def _carriage(self, obs: Json, gene: str, allele: str, carries: bool) -> bool:
+        known = self.genotypes.setdefault(gene, {}).setdefault("carriers", {})
+        if allele in known and known[allele] != carries:
+            self.warn(obs, f"{gene}{allele} carriage disagrees with another result; not used")
+            known[allele] = None
+        else:
+            known.setdefault(allele, carries)
+        return True
 
     def _set(self, obs: Json, gene: str, key: str, value: Any) -> bool:
         entry = self.genotypes.setdefault(gene, {})
@@ -262,17 +297,19 @@ class GenomicsReader:
         ]
         somatic = any(has_code(s, c.SOMATIC) for s in sources)
         germline = any(has_code(s, c.GERMLINE) for s in sources)
-        if gene is None:
+        structural = somatic and not germline and is_structural(obs)
+        if gene is None and not structural:  # a fusion may name its genes in 95123-6 only
             self.warn(obs, "variant names no gene pgx knows (component 48018-6); not used")
         elif not present and not absent:
-            self.warn(
-                obs, f"{gene} variant is neither present nor absent (LA9633-4/LA9634-2); not used"
-            )
+            self.warn(obs, f"{gene or 'the'} variant is neither present nor absent "
+                           "(LA9633-4/LA9634-2); not used")  # fmt: skip
         elif somatic == germline:
             self.warn(obs, f"{gene} variant does not say germline or somatic (48002-0); not used")
-        elif somatic:
+        elif structural:
+            self.structural(obs, present)
+        elif somatic and gene is not None:
             self._somatic_variant(obs, gene, present)
-        else:
+        elif gene is not None:
             self._germline_variant(obs, gene, present)
 
     def _one(self, obs: Json, code: str) -> str | None:
@@ -337,7 +374,10 @@ class GenomicsReader:
     def germline(self) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
         for gene, entry in self.genotypes.items():
-            usable = {k: v for k, v in entry.items() if v is not None}
+            carriers = {a: v for a, v in (entry.get("carriers") or {}).items() if v is not None}
+            usable = {k: v for k, v in entry.items() if v is not None and k != "carriers"}
+            if carriers:
+                usable["carriers"] = carriers
             if usable:
                 out[gene] = usable
         for gene, haps in sorted(self.haplotypes.items()):

@@ -13,6 +13,8 @@ PROFILE_GENOTYPE = f"{IG}/StructureDefinition/genotype"
 PROFILE_HAPLOTYPE = f"{IG}/StructureDefinition/haplotype"
 PROFILE_VARIANT = f"{IG}/StructureDefinition/variant"
 PROFILE_THERAPEUTIC_IMPLICATION = f"{IG}/StructureDefinition/therapeutic-implication"
+PROFILE_TMB = f"{IG}/StructureDefinition/tmb"
+PROFILE_MSI = f"{IG}/StructureDefinition/msi"
 TBD_CODES = f"{IG}/CodeSystem/tbd-codes-cs"
 RULE_SYSTEM = "urn:pgx:rule"
 """Identifier system of a finding's Observation: the value is ``rule-id|rule-version``."""
@@ -36,6 +38,8 @@ GENOTYPE = "84413-4"  # Genotype display name
 HAPLOTYPE = "84414-2"  # Haplotype name
 VARIANT = "69548-6"  # Genetic variant assessment
 GENETIC_REPORT = "51969-4"  # Genetic analysis report
+TMB = "94076-7"  # Mutations/Megabase [# Ratio] in Tumor (IG profile tmb)
+MSI = "81695-9"  # Microsatellite instability (IG profile msi)
 THERAPEUTIC_IMPLICATION = "therapeutic-implication"  # tbd-codes-cs
 # STU1/STU2 phenotype observations some EHRs still file
 DRUG_METABOLISM = "53040-2"  # Genetic variation's effect on drug metabolism
@@ -51,9 +55,22 @@ ALLELIC_STATE = "53034-5"
 ALLELIC_FREQUENCY = "81258-6"
 REF_ALLELE = "69547-8"
 ALT_ALLELE = "69551-0"
+DNA_CHANGE_TYPE = "48019-4"  # DNA change type (Sequence Ontology)
+COPY_NUMBER = "82155-3"  # Genomic structural variant copy number
+FUSION_DETAILS = "95123-6"  # Gene fusion transcript details ("EML4::ALK")
 MEDICATION_ASSESSED = "51963-7"
 EVIDENCE_LEVEL = "93044-6"
 CONCLUSION_STRING = "conclusion-string"  # tbd-codes-cs
+
+# Sequence Ontology DNA change types (the IG's DNAChangeTypeVS) pgx reads from variants
+SEQUENCE_ONTOLOGY = frozenset({"http://sequenceontology.org", "http://www.sequenceontology.org"})
+SO = "http://sequenceontology.org"
+SO_COPY_NUMBER_VARIATION = "SO:0001019"
+SO_COPY_NUMBER_GAIN = "SO:0001742"
+SO_COPY_NUMBER_LOSS = "SO:0001743"
+SO_GENE_FUSION = "SO:0001565"
+#: Observation.interpretation (v3-ObservationInterpretation) for HLA allele carriage.
+INTERPRETATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation"
 
 # Answers
 PRESENT = "LA9633-4"

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from attrs import field, frozen
 
 from pgx.model import _ports
-from pgx.model.profile import GeneCall
+from pgx.model.profile import GeneCall, Profile
 from pgx.model.ruleset import Against, Evidence, Regimen
 
 __all__ = [
@@ -251,9 +251,13 @@ class Report:
         text: str = _ports.call("report_html", self, undecided)
         return text
 
-    def to_fhir(self) -> dict[str, Any]:
-        """The report as a FHIR R4 Bundle (Genomics Reporting IG STU3); see `pgx.fhir.to_fhir`."""
-        bundle: dict[str, Any] = _ports.call("report_fhir", self)
+    def to_fhir(self, *, profile: Profile | None = None) -> dict[str, Any]:
+        """The report as a FHIR R4 Bundle (Genomics Reporting IG STU3); see `pgx.fhir.to_fhir`.
+
+        Pass the profile the report was evaluated from to write the facts a report does not
+        carry (HLA carriage, somatic variants, copy number, fusions, expression, TMB, MSI).
+        """
+        bundle: dict[str, Any] = _ports.call("report_fhir", self, profile)
         return bundle
 
     def finding(self, rule_id: str) -> Finding | None:

@@ -17,7 +17,9 @@ from typing import Any
 
 from pgx.model import _fhir_codes as c
 from pgx.model.knowledge import Knowledge
+from pgx.model.profile import Profile
 from pgx.model.report import Finding, GenePhenotype, Report
+from pgx.render._fhir_facts import profile_facts
 from pgx.render._markdown import render as markdown
 
 __all__ = ["citation_url", "report_bundle"]
@@ -77,14 +79,13 @@ class _Builder:
         self.entries.append({"fullUrl": f"urn:uuid:{rid}", "resource": full})
         return f"urn:uuid:{rid}"
 
-    def observation(self, profile: str, code: dict[str, Any], **fields: Any) -> dict[str, Any]:
-        obs: dict[str, Any] = {
-            "resourceType": "Observation",
-            "meta": {"profile": [profile]},
-            "status": "final",
-            "category": _CATEGORIES,
-            "code": code,
-        }
+    def observation(
+        self, profile: str | None, code: dict[str, Any], **fields: Any
+    ) -> dict[str, Any]:
+        obs: dict[str, Any] = {"resourceType": "Observation"}
+        if profile is not None:  # None: no IG profile fits (tumour expression)
+            obs["meta"] = {"profile": [profile]}
+        obs |= {"status": "final", "category": _CATEGORIES, "code": code}
         if self.subject is not None:
             obs["subject"] = self.subject
         obs["effectiveDateTime"] = self.when
@@ -230,8 +231,14 @@ def _conclusion(report: Report) -> str:
     return "\n".join(lines)
 
 
-def report_bundle(report: Report, knowledge: Knowledge) -> dict[str, Any]:
-    """The report as a FHIR R4 Bundle (see `Report.to_fhir`)."""
+def report_bundle(
+    report: Report, knowledge: Knowledge, profile: Profile | None = None
+) -> dict[str, Any]:
+    """The report as a FHIR R4 Bundle (see `pgx.fhir.to_fhir`).
+
+    With the profile the report was evaluated from, its facts a report does not carry (HLA
+    carriage, somatic variants, copy number, fusions, expression, TMB, MSI) are written too.
+    """
     b = _Builder(report, knowledge)
     results: list[str] = []
     genotypes: dict[str, str] = {}
@@ -243,6 +250,8 @@ def report_bundle(report: Report, knowledge: Knowledge) -> dict[str, Any]:
         pheno = b.phenotype(gene, result, ref)
         if pheno is not None:
             results.append(pheno)
+    if profile is not None:
+        results += profile_facts(b, profile)
     results += [b.finding(f, genotypes) for f in report.findings]
     text = markdown(report).encode()
     diagnostic: dict[str, Any] = {
