@@ -187,7 +187,8 @@ def _describe(genes: Sequence[str], cells: set[Cell], score_genes: Mapping[str, 
             order = sorted(firsts, key=lambda v: (_score(v) if scored else 0.0, v))
             what = f"{genes[0]} {'activity score ' if scored else ''}{', '.join(order)}"
         for gene, value in zip(genes[1:], rest, strict=True):
-            what += f" with {gene} {value or 'not tested'}"
+            scored = gene in score_genes and value is not None
+            what += f" with {gene} {'activity score ' if scored else ''}{value or 'not tested'}"
         lines.append(what)
     return "; ".join(lines)
 
@@ -304,7 +305,7 @@ def _cell_text(genes: Sequence[str], cell: Cell) -> str:
 
 
 def label(when: Mapping[str, Any]) -> str | None:
-    """A condition over one gene as text ("CYP2D6 Poor Metabolizer"); None for two genes."""
+    """A condition as text ("CYP2D6 Poor Metabolizer"); None when it would not read as one."""
     if "phenotype" in when:
         leaf = when["phenotype"]
         return f"{leaf['gene']} {' or '.join(leaf['in'])}"
@@ -315,8 +316,11 @@ def label(when: Mapping[str, Any]) -> str | None:
     if "any" in when:
         parts = [label(p) for p in when["any"]]
         genes = {p.split(" ", 1)[0] for p in parts if p}
-        if None in parts or len(genes) != 1:
+        if None in parts or len(genes) != 1 or any(" with " in p for p in parts if p):
             return None
         (gene,) = genes
         return f"{gene} " + " or ".join(p.split(" ", 1)[1] for p in parts if p)
+    if "all" in when:
+        labels = [label(p) for p in when["all"]]
+        return None if None in labels else " with ".join(p for p in labels if p)
     return None

@@ -134,3 +134,42 @@ def test_an_untested_or_unknown_gene_is_undecided(drug: str) -> None:
         report = evaluate({"germline": germline}, drugs=[drug], now=NOW)
         assert [f for f in report.findings if drug in f.drugs] == []
         assert any(drug in i.drugs for i in report.indeterminate)
+
+
+@pytest.mark.parametrize(
+    ("germline", "expected"),
+    [
+        # CPIC 2022 statin guideline, fluvastatin: one gene alone still limits the dose
+        ({"CYP2C9": {"diplotype": "*3/*3"}}, {("reduce_dose", "moderate")}),  # <=20 mg/day
+        ({"CYP2C9": {"diplotype": "*1/*3"}}, {("reduce_dose", "moderate")}),  # <=40 mg/day
+        ({"SLCO1B1": {"phenotype": "Poor Function"}}, {("reduce_dose", "moderate")}),
+        ({"SLCO1B1": {"phenotype": "Decreased Function"}}, {("caution", "moderate")}),
+        # both known: CPIC's combined table
+        (
+            {"SLCO1B1": {"phenotype": "Decreased Function"}, "CYP2C9": {"diplotype": "*1/*3"}},
+            {("reduce_dose", "optional")},
+        ),
+        (
+            {"SLCO1B1": {"phenotype": "Poor Function"}, "CYP2C9": {"diplotype": "*1/*3"}},
+            {("use_alternative", "optional")},
+        ),
+        (
+            {"SLCO1B1": {"phenotype": "Normal Function"}, "CYP2C9": {"diplotype": "*1/*1"}},
+            {("standard_dosing", "strong")},
+        ),
+        # a usual dose needs both genes
+        ({"CYP2C9": {"diplotype": "*1/*1"}}, set()),
+        ({"SLCO1B1": {"phenotype": "Normal Function"}}, set()),
+    ],
+)
+def test_fluvastatin_single_gene_limits_and_combinations(
+    germline: dict[str, Any], expected: set[tuple[str, str | None]]
+) -> None:
+    assert _graded(germline, "fluvastatin") == expected
+
+
+def test_fluvastatin_dose_limit_text_follows_the_gene() -> None:
+    poor = evaluate({"germline": {"CYP2C9": {"diplotype": "*3/*3"}}}, drugs=["fluvastatin"])
+    intermediate = evaluate({"germline": {"CYP2C9": {"diplotype": "*1/*3"}}}, drugs=["fluvastatin"])
+    assert "20 mg/day" in poor.findings[0].summary
+    assert "40 mg/day" in intermediate.findings[0].summary
