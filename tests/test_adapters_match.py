@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from pgx import default_ruleset, evaluate, load_profile
 from pgx.engine import call_phenotype
-from pgx.inputs import call_gene, read_vcf
+from pgx.inputs import call_gene, decisive_positions, read_vcf
 from pgx.inputs._match import LOWEST_FUNCTION_GENES, natural_key
 from pgx.inputs._vcf import norm_chrom
 from pgx.model.knowledge import AlleleDefinitions, Knowledge
@@ -188,7 +188,20 @@ def test_no_calls_never_assert_a_wrong_phenotype(
                     assert got.phenotype in (None, "Indeterminate"), (a, b, sorted(gone), h, got)
 
 
-@given(_with_missing())
+@st.composite
+def _with_missing_assumable(draw: st.DrawFn) -> tuple[int, str, str, str, frozenset[str], int]:
+    """Like `_with_missing`, but only positions assume_reference may fill: none decisive,
+    at most half of the gene's."""
+    index, gene, a, b = draw(_gene_pair())
+    _, defs, knowledge = SOURCES[index]
+    decisive = decisive_positions(defs[gene], knowledge.gene_phenotypes.get(gene))
+    free = sorted(set(defs[gene].positions) - set(decisive))
+    half = min(len(defs[gene].positions) // 2, len(free))
+    gone = draw(st.frozensets(st.sampled_from(free), max_size=half)) if half else frozenset()
+    return index, gene, a, b, gone, 0
+
+
+@given(_with_missing() | _with_missing_assumable())
 def test_assume_reference_fills_only_absent_positions(
     tmp_path_factory: pytest.TempPathFactory, case: tuple[int, str, str, str, frozenset[str], int]
 ) -> None:
@@ -208,12 +221,17 @@ def test_assume_reference_fills_only_absent_positions(
     )
     assert result.call is not None
     assert result.call.assume_reference
-    if gone == set(defs[gene].positions):
-        # none of the gene's positions in the VCF: it says nothing about the gene, and
-        # reference is not assumed (a header-only file or another build is not "normal")
+    positions = set(defs[gene].positions)
+    decisive = set(decisive_positions(defs[gene], knowledge.gene_phenotypes.get(gene)))
+    if gone & decisive or 2 * len(positions - gone) < len(positions):
+        # a decisive position absent, or fewer than half present: the VCF does not show that
+        # it covers the gene, and reference is not assumed (a header-only or variants-only
+        # file, another build, is not "normal")
         assert set(result.call.missing_positions) == gone
-        assert result.diplotype is None
+        assert result.call.assumed_positions == ()
         assert any("reference not assumed" in w for w in result.call.warnings)
+        if gone == positions:
+            assert result.diplotype is None
         return
     assert result.call.missing_positions == ()
     assert all(_signature(defs[gene], *c.split("/")) == _signature(defs[gene], ref, ref)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pgx import InputError, default_ruleset, evaluate, load_profile, load_ruleset
+from pgx.inputs import decisive_positions
 from pgx.model.knowledge import IUPAC
 from tests.helpers import NOW, write
 
@@ -59,22 +60,104 @@ def test_no_pgx_position_in_the_vcf_is_said_at_the_top(tmp_path: Path, assume: b
     assert markdown.index(expected) < markdown.index("## Germline results")
 
 
-def test_assumed_reference_is_named_in_the_germline_table(tmp_path: Path) -> None:
-    """A variants-only VCF of a *2/*2 sample: three records, 31 positions assumed."""
+def _vcf_rows(gene: str, genotypes: dict[str, str], alts: dict[str, str] | None = None) -> str:
+    """VCF records at a gene's positions, ``{position id: GT}``; ALT from ``alts`` or the first."""
+    defs = default_ruleset().knowledge.allele_definitions[gene]
+    chrom = defs.chromosome if defs.chromosome.startswith("chr") else f"chr{defs.chromosome}"
+    rows = []
+    for pid, gt in genotypes.items():
+        dp = defs.positions[pid]
+        alt = (alts or {}).get(pid, dp.alts[0])
+        rows.append(
+            (dp.position, f"{chrom}\t{dp.position}\t{pid}\t{dp.ref}\t{alt}\t.\tPASS\t.\tGT\t{gt}\n")
+        )
+    return "".join(row for _, row in sorted(rows))
+
+
+def _star2() -> dict[str, str]:
+    """CYP2C19 *2's variant bases (rs58973490 R: *2 allows either base there, so left out)."""
     defs = default_ruleset().knowledge.allele_definitions["CYP2C19"]
-    rows = [
-        f"chr10\t{defs.positions[pid].position}\t{pid}\t{defs.positions[pid].ref}\t{alt}"
-        "\t.\tPASS\t.\tGT\t1/1\n"
-        for pid, alt in defs.alleles["*2"].items()
-        if alt not in IUPAC  # rs58973490 R: *2 allows either base there, so no record
-    ]
-    vcf = write(tmp_path, "variants-only.vcf", _HEAD + "".join(sorted(rows)))
+    return {pid: alt for pid, alt in defs.alleles["*2"].items() if alt not in IUPAC}
+
+
+def test_variants_only_vcf_is_not_assumed_reference(tmp_path: Path) -> None:
+    """A *1/*17 record alone: the other 34 positions could hide a *2; nothing is assumed."""
+    vcf = write(tmp_path, "variants-only.vcf", _HEAD + _vcf_rows("CYP2C19", {"rs12248560": "0/1"}))
+    profile = load_profile(vcf=vcf, assume_reference=True)
+    call = profile.germline["CYP2C19"].call
+    assert call is not None and call.assumed_positions == ()
+    report = evaluate(profile, drugs=["clopidogrel"], now=NOW)
+    assert report.phenotypes["CYP2C19"].phenotype is None
+    assert report.findings == ()
+    (warning,) = [w for w in report.warnings if w.startswith("CYP2C19")]
+    decisive = decisive_positions(
+        default_ruleset().knowledge.allele_definitions["CYP2C19"],
+        default_ruleset().knowledge.gene_phenotypes["CYP2C19"],
+    )
+    assert warning.startswith(
+        f"CYP2C19: reference not assumed (assume_reference): {len(decisive) - 1} of the "
+        f"{len(decisive)} positions that tell an allele of another function from the "
+        "reference are not genotyped: "
+    )
+    assert "rs4244285 (*2)" in warning and "rs4986893 (*3)" in warning
+    markdown = report.to_markdown()
+    assert markdown.index(warning) < markdown.index("## Germline results")
+
+
+def test_assume_reference_needs_every_decisive_position(tmp_path: Path) -> None:
+    """Every decisive position genotyped, and half of all: the rest may be assumed."""
+    knowledge = default_ruleset().knowledge
+    defs = knowledge.allele_definitions["CYP2C19"]
+    decisive = decisive_positions(defs, knowledge.gene_phenotypes["CYP2C19"])
+    assert {"rs4244285", "rs4986893", "rs12248560"} <= set(decisive)  # *2, *3, *17
+    star2 = _star2()
+    # the decisive positions (*2's homozygous), then others up to half of the gene's positions
+    present = dict.fromkeys(decisive, "0/0") | dict.fromkeys(star2, "1/1")
+    for pid in defs.positions:
+        if 2 * len(present) >= len(defs.positions):
+            break
+        present.setdefault(pid, "0/0")
+    vcf = write(tmp_path, "enough.vcf", _HEAD + _vcf_rows("CYP2C19", present, star2))
     report = evaluate(load_profile(vcf=vcf, assume_reference=True), now=NOW)
     assert report.phenotypes["CYP2C19"].diplotype == "*2/*2"
     row = next(line for line in report.to_markdown().splitlines() if line.startswith("| CYP2C19 |"))
     total = len(defs.positions)
-    assert f"assumed reference at {total - 3} of {total} positions" in row
+    absent = total - len(present)
+    assert absent > 0
+    assert f"assumed reference at {absent} of {total} positions" in row
     assert "| called |" not in row
+
+    # one decisive position (*3's) missing: nothing is assumed, and the warning names it
+    del present["rs4986893"]
+    vcf = write(tmp_path, "no-star3.vcf", _HEAD + _vcf_rows("CYP2C19", present, star2))
+    profile = load_profile(vcf=vcf, assume_reference=True)
+    call = profile.germline["CYP2C19"].call
+    assert call is not None and call.assumed_positions == ()
+    assert any("1 of the" in w and "not genotyped: rs4986893 (*3)" in w for w in call.warnings), (
+        call.warnings
+    )
+
+
+def test_assume_reference_needs_half_of_the_positions(tmp_path: Path) -> None:
+    """CYP2C9: every decisive position genotyped, but fewer than half of all 83."""
+    knowledge = default_ruleset().knowledge
+    defs = knowledge.allele_definitions["CYP2C9"]
+    decisive = decisive_positions(defs, knowledge.gene_phenotypes["CYP2C9"])
+    assert 0 < 2 * len(decisive) < len(defs.positions)
+    body = _vcf_rows("CYP2C9", dict.fromkeys(decisive, "0/0"))
+    vcf = write(tmp_path, "decisive-only.vcf", _HEAD + body)
+    profile = load_profile(vcf=vcf, assume_reference=True)
+    call = profile.germline["CYP2C9"].call
+    assert call is not None and call.assumed_positions == ()
+    expected = (
+        f"CYP2C9: reference not assumed (assume_reference): only {len(decisive)} of its "
+        f"{len(defs.positions)} positions are genotyped (at least half are needed); absent "
+        "positions stay unknown"
+    )
+    assert expected in call.warnings
+    report = evaluate(profile, drugs=["celecoxib"], now=NOW)
+    assert report.phenotypes["CYP2C9"].phenotype is None
+    assert report.findings == ()
 
 
 def test_gvcf_reference_blocks_are_reference_calls(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pgx.inputs._load import load_profile
 
 if TYPE_CHECKING:
+    from pgx.inputs._decisive import decisive_positions
     from pgx.inputs._expression import read_expression, read_expression_checked
     from pgx.inputs._maf import MafTumor, read_maf, read_maf_tumor
     from pgx.inputs._match import call_gene
@@ -29,6 +30,7 @@ __all__ = [
     "call_gene",
     "call_vcf",
     "call_vcf_checked",
+    "decisive_positions",
     "germline_genes",
     "load_profile",
     "merge_inputs",
@@ -50,6 +52,7 @@ _HOME = {
     "call_gene": "_match",
     "call_vcf": "_merge",
     "call_vcf_checked": "_merge",
+    "decisive_positions": "_decisive",
     "germline_genes": "_merge",
     "merge_inputs": "_merge",
     "read_expression": "_expression",

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from attrs import evolve, frozen
 
+from pgx.inputs._decisive import why_not_assumed
 from pgx.inputs._vcf import Genotype, VcfGenotypes, norm_chrom, record_at
 from pgx.model.knowledge import (
     IUPAC,
@@ -387,23 +388,13 @@ def call_gene(
     sites, warnings, assumed = _sites(gene, defs, vcf, assume=False)
     notes = []
     if assume_reference:
-        # Reference is assumed only where the VCF shows it covers the gene: a file with none
-        # of the gene's positions (header only, another build, another panel) or with a
-        # reference base that disagrees says nothing about it, and "assumed normal" there
-        # would be a confident wrong call.
-        mismatch = any("another build?" in w for w in warnings)
-        if any(s.observed for s in sites) and not mismatch:
+        genotyped = {s.pid for s in sites if s.observed}
+        why = why_not_assumed(defs, table, genotyped, warnings)
+        if why is None:
             sites, warnings, assumed = _sites(gene, defs, vcf, assume=True)
         else:
-            why = (
-                "a reference base in the VCF disagrees with the definitions (another build?)"
-                if mismatch
-                else f"none of its {len(sites)} positions is in the VCF"
-            )
             notes.append(f"reference not assumed for {gene}: {why}")
-            warnings.append(
-                f"{gene}: reference not assumed (assume_reference): {why}; left uncalled"
-            )
+            warnings.append(f"{gene}: reference not assumed (assume_reference): {why}")
     unmatched = [
         f"{s.pid} {defs.positions[s.pid].ref}>{alt}" for s in sites for alt in s.undocumented
     ]
