@@ -98,12 +98,19 @@ def test_assume_reference_is_reported(tmp_path: Path) -> None:
     vcf = write_vcf(tmp_path / "s.vcf", text)
     profile = load_profile(vcf=vcf, ruleset=tiny_ruleset(), assume_reference=True)
     report = evaluate(profile, tiny_ruleset(), now=NOW)
-    assert report.phenotypes["CYP2C19"].phenotype == "Normal Metabolizer"
+    # both absent positions tell an allele of another function (*17, *4) from the reference:
+    # neither is assumed, and the warning says so
+    assert report.phenotypes["CYP2C19"].phenotype is None
     call = report.phenotypes["CYP2C19"].call
     assert call is not None
     assert call.assume_reference
-    assert call.assumed_positions == ("rs12248560", "rs28399504")
-    assert any("assume_reference" in w for w in report.warnings)
+    assert call.assumed_positions == ()
+    assert (
+        "CYP2C19: reference not assumed (assume_reference): 2 of the 5 positions that tell an "
+        "allele of another function from the reference are not genotyped: rs12248560 (*17), "
+        "rs28399504 (*4); absent positions stay unknown"
+    ) in report.warnings
+    assert report.phenotypes["CYP2C9"].phenotype is not None  # every position there
     data = json.loads(report.to_json())
     assert data["phenotypes"]["CYP2C19"]["call"]["assume_reference"] is True
 

@@ -55,7 +55,8 @@ def decisive_positions(
         for pid, base in bases.items():
             if defs.positions[pid].ref not in allowed_bases(base):
                 decisive.setdefault(pid, []).append(allele)
-    result = {pid: tuple(alleles) for pid, alleles in decisive.items()}
+    # in the definitions' order of positions (along the chromosome), as warnings list them
+    result = {pid: tuple(decisive[pid]) for pid in defs.positions if pid in decisive}
     _DECISIVE[key] = (defs, table, result)
     return result
 
