@@ -62,7 +62,10 @@ def test_key_changes_with_what_decides_the_answer(change: Any) -> None:
     changed = copy.deepcopy(first)
     change(changed)
     if changed["context"]["patientId"] != first["context"]["patientId"]:
-        for entry in changed["prefetch"]["genomics"]["entry"]:
+        for entry in [
+            *changed["prefetch"]["genomics"]["entry"],
+            *changed["context"]["draftOrders"]["entry"],
+        ]:
             entry["resource"]["subject"]["reference"] = "Patient/p2"
     changed["context"]["selections"] = [
         f"MedicationRequest/{e['resource']['id']}"

@@ -41,6 +41,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         log_patient_data=args.log_patient_data,
         cache_size=args.cache_size,
         cache_ttl=args.cache_ttl,
+        cors_origins=tuple(args.cors_origin or ()),
     )
     if args.workers < 1 or args.cache_size < 0 or args.cache_ttl < 0:
         raise InputError(
@@ -91,5 +92,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     sv.add_argument(
         "--cache-ttl", type=float, default=600.0, help="seconds a kept answer is served (600)"
+    )
+    sv.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="web origin of a browser-based CDS Client, e.g. https://sandbox.cds-hooks.org "
+        "(repeatable; '*' for any); none: no CORS headers",
     )
     sv.set_defaults(func=_run_serve)

@@ -156,7 +156,10 @@ def _check_subjects(
     subjects: dict[str, str] = {}
     for path, resource in resources:
         subject = subject_of(resource)
-        if subject is not None and resource["resourceType"] != "Patient":
+        if resource["resourceType"] == "Patient":
+            if patient is not None and isinstance(resource.get("id"), str):  # about itself
+                subjects.setdefault(f"Patient/{resource['id']}", path)
+        elif subject is not None:
             subjects.setdefault(subject, path)
     if patient is not None:
         wanted = {patient, f"Patient/{patient}"}

@@ -14,6 +14,8 @@ import orjson
 from attrs import field, frozen
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -47,6 +49,8 @@ class ServiceConfig:
         cache_size: Most answers kept for repeated requests (per server process); 0 turns
             the cache off.
         cache_ttl: Seconds a kept answer is served for.
+        cors_origins: Web origins whose browser-based CDS Clients (the CDS Hooks sandbox) may
+            call the service (``*`` for any); empty sends no CORS headers.
     """
 
     service_url: str | None = None
@@ -56,6 +60,7 @@ class ServiceConfig:
     log_patient_data: bool = False
     cache_size: int = 1024
     cache_ttl: float = 600.0
+    cors_origins: tuple[str, ...] = ()
 
 
 class _Cards:
@@ -239,7 +244,19 @@ def create_app(ruleset: RuleSet | None = None, config: ServiceConfig | None = No
         Route("/cds-services/{service_id}/feedback", app.feedback, methods=["POST"]),
         Route("/healthz", app.health, methods=["GET"]),
     ]
-    return Starlette(routes=routes)
+    middleware = []
+    if app.cfg.cors_origins:  # the CDS Hooks spec: browser-based CDS Clients need CORS
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(app.cfg.cors_origins),
+                allow_methods=["GET", "POST"],
+                allow_headers=["Authorization", "Content-Type"],
+                allow_credentials=False,  # bearer tokens, never cookies
+                max_age=600,
+            )
+        )
+    return Starlette(routes=routes, middleware=middleware)
 
 
 #: The environment variable that carries the rules path and configuration to each worker
@@ -259,6 +276,7 @@ def setup_json(rules: str | None, config: ServiceConfig) -> str:
             "log_patient_data": config.log_patient_data,
             "cache_size": config.cache_size,
             "cache_ttl": config.cache_ttl,
+            "cors_origins": list(config.cors_origins),
         }
     ).decode()
 
@@ -270,6 +288,7 @@ def app_from_environment() -> Starlette:
     setup = orjson.loads(os.environ[SETUP_VARIABLE])
     rules = setup.pop("rules")
     log_path = setup.pop("feedback_log")
+    setup["cors_origins"] = tuple(setup["cors_origins"])
     config = ServiceConfig(feedback_log=None if log_path is None else Path(log_path), **setup)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     return create_app(default_ruleset() if rules is None else load_ruleset(rules), config)

@@ -17,7 +17,7 @@ from attrs import frozen
 from pgx.engine import evaluate_profile
 from pgx.errors import InputError, PgxError
 from pgx.inputs._fhir import profile_from_resources
-from pgx.inputs._fhir_json import Json, bundle_resources, drug_lookups, drugs_of
+from pgx.inputs._fhir_json import Json, bundle_resources, drug_lookups, drugs_of, subject_of
 from pgx.io import profile_sha256
 from pgx.model import _fhir_codes as c
 from pgx.model.ruleset import RuleSet
@@ -170,8 +170,26 @@ def _prefetch_resources(prefetch: Mapping[str, Any]) -> list[tuple[str, Json]]:
     return resources
 
 
-def _ordered_drugs(context: Mapping[str, Any], hook: str, ruleset: RuleSet) -> dict[str, str]:
-    """Each drug pgx knows in the (selected) draft orders, with its ``MedicationRequest/id``."""
+#: Statuses of an order that is no longer being placed: its drug is not checked.
+_NOT_ORDERED = frozenset({"entered-in-error", "cancelled", "stopped", "completed"})
+
+
+def _order_subject(order: Mapping[str, Any], patient: str, i: int) -> None:
+    subject = subject_of(order)
+    wanted = (patient, f"Patient/{patient}")
+    if subject is not None and subject not in wanted and not subject.endswith("/" + wanted[1]):
+        raise RequestError(f"context.draftOrders.entry[{i}].resource.subject: expected "
+                               f"Patient/{patient}, found {subject!r:.80}")  # fmt: skip
+
+
+def _ordered_drugs(
+    context: Mapping[str, Any], hook: str, ruleset: RuleSet, patient: str
+) -> dict[str, str]:
+    """Each drug pgx knows in the (selected) draft orders, with its ``MedicationRequest/id``.
+
+    An order entered in error, cancelled, stopped or completed is not being placed: skipped.
+    An order about another patient than ``context.patientId`` is a 400.
+    """
     draft = context.get("draftOrders")
     if draft is None:
         raise RequestError(f"context.draftOrders: {hook} needs the draft orders (a Bundle)")
@@ -188,8 +206,11 @@ def _ordered_drugs(context: Mapping[str, Any], hook: str, ruleset: RuleSet) -> d
         wanted = {m.group(1) for s in selections if (m := _MEDICATION_ORDER.match(s))}
     by_rxnorm, words = drug_lookups(ruleset.knowledge)
     drugs: dict[str, str] = {}
-    for _, order in orders:
+    for i, (_, order) in enumerate(orders):
         if order.get("resourceType") != "MedicationRequest":
+            continue
+        _order_subject(order, patient, i)
+        if order.get("status") in _NOT_ORDERED:
             continue
         if wanted is not None and str(order.get("id")) not in wanted:
             continue
@@ -235,7 +256,9 @@ def read_call(service_id: str, body: object, ruleset: RuleSet) -> Call:
     patient = _string(context, "patientId", "request.context")
     prefetch = _object(request.get("prefetch", {}), "request.prefetch")
     _missing_prefetch(prefetch, svc)
-    orders = {} if svc.hook == "patient-view" else _ordered_drugs(context, svc.hook, ruleset)
+    orders = (
+        {} if svc.hook == "patient-view" else _ordered_drugs(context, svc.hook, ruleset, patient)
+    )
     return Call(svc, hook_instance, patient, orders, prefetch)
 
 
