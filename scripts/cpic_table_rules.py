@@ -167,6 +167,9 @@ def cells_of(
         if classification not in GRADE and (
             classification != UNGRADED or _BARE_NO_RECOMMENDATION.match(text)
         ):
+            if len(genes) > 1 and UNTESTED not in values:
+                # no combined rule would fire there, so the single-gene advice would show
+                raise TableError(f"{lookup}: both genes known but no recommendation to encode")
             continue  # CPIC makes no recommendation and says nothing more: no rule
         out.append((tuple(None if v == UNTESTED else v for v in values), classification, text))
     return out
