@@ -333,12 +333,64 @@ def generate_pair(source: Path, key: str, wording: Mapping[str, Any],
                 "tests": _tests(gene, walked[name], other, values, curated),
             }
         )
+    if wording.get("gaps"):
+        rules += _gap_rules(pair, drug, gene, wording, curated)
     body = [*_header(pair, wording), "rules:"]
     for i, rule in enumerate(rules):
         if i:
             body.append("")
         body += _rule_text(rule)
     return f"germline/dpwg/{_slug(drug)}-{_slug(gene)}.yaml", "\n".join(body) + "\n"
+
+
+def _ranges(pair: Mapping[str, Any]) -> list[tuple[str, float, float | None]]:
+    """(DPWG's phenotype, low, high or None) of each CYP2D6 group with a score range."""
+    out = []
+    for group in pair["groups"]:
+        scores = sorted({float(n) for n in _NUMBER.findall(group["activity"])})
+        if scores:
+            high = None if "≥" in group["activity"] else scores[-1]
+            out.append(((group["status"] or group["name"]).lower(), scores[0], high))
+    return sorted(out, key=lambda r: r[1])
+
+
+def _gap_rules(pair: Mapping[str, Any], drug: str, gene: str, wording: Mapping[str, Any],
+               curated: Mapping[str, Any]) -> list[dict[str, Any]]:  # fmt: skip
+    """Rules for the CYP2D6 scores none of DPWG's groups for the drug holds (``gaps``)."""
+    ranges = _ranges(pair)
+    bins = ", ".join(
+        f"{name.removesuffix(' metabolizer')} {low:g}" + (f"-{high:g}" if high is not None and
+        high != low else (" or more" if high is None else ""))
+        for name, low, high in ranges
+    )  # fmt: skip
+    rules = []
+    for text, words in curated["cyp2d6_gaps"].items():
+        score = float(text)
+        if any(low <= score and (high is None or score <= high) for _, low, high in ranges):
+            raise SourceError(f"{drug}/{gene}: DPWG has a group for activity score {text}")
+        filled = {
+            k: (v.format(drug=drug, bins=bins) if isinstance(v, str) else v)
+            for k, v in words.items()
+        }
+        entry = {"activity_score": score}
+        rules.append(
+            {
+                "id": f"dpwg-{_slug(gene)}-{_slug(drug)}-score-{_slug(text)}",
+                "title": f"{gene} activity score {text}, outside DPWG's groups, and {drug} (DPWG)",
+                "drugs": [drug],
+                "when": {"activity_score": {"gene": gene, "at_least": score, "at_most": score}},
+                "words": filled,
+                "citations": _citations(pair, wording),
+                "tests": [
+                    _test(f"fires for {gene} activity score {text}", gene, entry, "fires"),
+                    _test(f"does not fire for {gene} activity score 0", gene,
+                          {"activity_score": 0.0}, "does_not_fire"),
+                    {"name": f"indeterminate when {gene} was not tested",
+                     "profile": {"germline": {}}, "expect": "indeterminate"},
+                ],
+            }
+        )  # fmt: skip
+    return rules
 
 
 def _header(pair: Mapping[str, Any], wording: Mapping[str, Any]) -> list[str]:

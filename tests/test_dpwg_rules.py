@@ -109,3 +109,29 @@ def test_an_untested_gene_leaves_the_dpwg_rules_undecided() -> None:
     assert not [f for f in report.findings if f.source == "DPWG"]
     undecided = {i.rule_id for i in report.indeterminate}
     assert {"dpwg-slco1b1-simvastatin-poor-function"} <= undecided
+
+
+def test_cyp2d6_scores_outside_dpwg_groups_are_said_so() -> None:
+    # metoprolol's DPWG groups: poor 0, intermediate 0.5-1, normal 1.5-2.5, ultrarapid 3+
+    assert _dpwg({"germline": {"CYP2D6": {"activity_score": 0.25}}}, "metoprolol") == [
+        ("caution", "dpwg-cyp2d6-metoprolol-score-0-25")
+    ]
+    assert _dpwg({"germline": {"CYP2D6": {"activity_score": 1.25}}}, "metoprolol") == [
+        ("informative", "dpwg-cyp2d6-metoprolol-score-1-25")
+    ]
+    assert _dpwg({"germline": {"CYP2D6": {"activity_score": 0.5}}}, "metoprolol") == [
+        ("reduce_dose", "dpwg-cyp2d6-metoprolol-intermediate")
+    ]
+    # the 2023 antipsychotic groups leave no score out: no such rule for risperidone
+    rules = {r.id for r in default_ruleset().rules}
+    assert not [r for r in rules if r.startswith("dpwg-cyp2d6-risperidone-score-")]
+
+
+@needs_snapshot
+def test_a_gap_rule_for_a_score_dpwg_covers_is_refused(tmp_path: Path) -> None:
+    script = _script()
+    text = (ROOT / "scripts" / "dpwg_rules.yaml").read_text(encoding="utf-8")
+    curated = tmp_path / "dpwg_rules.yaml"
+    curated.write_text(text.replace('  "2.75":', '  "1.5":'), encoding="utf-8")
+    with pytest.raises(script.SourceError, match=r"has a group for activity score 1\.5"):
+        script.generate(SNAPSHOT, curated)
