@@ -1,34 +1,45 @@
-"""Benchmark: rule evaluations/s, evaluate() in a loop vs the columnar engine, side by side.
+"""Benchmark: the cohort engine, one part per flag, figures side by side with machine load.
 
-Run: python benchmarks/bench_cohort.py [--profiles 100000] [--loop 2000] [--end-to-end 0]
-     [--dask-rows 0]
+Parts (give one or more; expected durations on a quiet 2-core machine):
 
-One run, one machine, single core for the first three figures:
-- ``evaluate()`` loop: pgx.evaluate per profile (trace, report objects), on ``--loop`` rows;
-- columnar: pgx.cohort over the whole synthetic table (table in, result table out), cold
-  (first pass: every distinct value decided) and warm (leaf truths cached);
-- the raw two-valued NumPy baseline: one boolean look-up per rule and row, no Kleene logic;
-- ``--end-to-end N``: ``pgx cohort`` on an N-row Parquet file in a child process (streamed
-  in batches), with its peak memory;
-- ``--dask-rows N``: Dask LocalCluster with 1 and then 2 worker processes on N rows.
+- ``--columnar`` (about 2 min): on ``--profiles`` (100,000) synthetic profiles, single core,
+  rule evaluations/s for ``pgx.evaluate`` in a loop (``--loop`` rows), the columnar engine
+  (table in, result table out, cold then warm; and the decisions alone), and two raw
+  two-valued NumPy baselines in the same run: the same rule trees with two-valued leaves
+  over rows, and one boolean look-up per rule and row.
+- ``--end-to-end`` (about 3 min): ``pgx cohort`` on an ``--e2e-profiles`` (500,000) row
+  Parquet file in a child process (streamed in batches, Parquet out): time and peak RSS
+  (target < 4 GB).
+- ``--dask`` / ``--spark`` (about 2 min each): ``--scaling-rows`` (100,000) rows with 1 and
+  then 2 local workers (Dask LocalCluster processes; Spark ``local[1]``/``local[2]``):
+  speed-up (target >= 1.7x).
+
+Every part prints the load average and a fixed calibration workload, so a run on a busy
+machine can be judged against a quiet one. Sizes can be made tiny to check the script runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import resource
 import subprocess
 import sys
 import tempfile
 import time
+import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_evaluate import calibration, load_average
 from cohort_data import cohort
 
 import pgx
@@ -37,26 +48,24 @@ from pgx.cohort._columns import Reader
 from pgx.cohort._run import Evaluator
 from pgx.io import read_profile
 
+Bools = Any
 
-def main() -> None:  # noqa: PLR0915 - one run, figures side by side
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--profiles", type=int, default=100_000)
-    parser.add_argument("--loop", type=int, default=2_000)
-    parser.add_argument("--end-to-end", type=int, default=0)
-    parser.add_argument("--dask-rows", type=int, default=0)
-    args = parser.parse_args()
 
-    rules = pgx.default_ruleset()
-    table = cohort(rules, args.profiles)
+def machine() -> str:
+    return (
+        f"load average {load_average()}, calibration {calibration():.1f} ms "
+        "(bench_evaluate's fixed workload)"
+    )
+
+
+def columnar(rules: pgx.RuleSet, n: int, loop: int) -> None:
+    """evaluate() in a loop, the columnar engine, and the NumPy baselines, in one run."""
+    table = cohort(rules, n)
     plan = pgx.cohort.plan_for(rules)
     n_rules = len(plan.rules)
     print(
-        f"machine: {platform.machine()} {platform.python_implementation()} "
-        f"{platform.python_version()}, load average {Path('/proc/loadavg').read_text().split()[0]}"
-    )
-    print(
-        f"ruleset: {rules.name} {rules.version}, {n_rules} active rules; "
-        f"{args.profiles} synthetic profiles, {table.num_columns} columns"
+        f"== columnar: {n:,} synthetic profiles x {n_rules} active rules, {table.num_columns} "
+        f"columns; {machine()}"
     )
     distinct = {
         name: len(set(table[name].to_pylist()))
@@ -68,22 +77,20 @@ def main() -> None:  # noqa: PLR0915 - one run, figures side by side
         f"(CYP2D6 {distinct.get('germline.CYP2D6.diplotype')})"
     )
 
-    # evaluate() in a loop
-    (batch,) = list(Reader(rules, args.loop).batches(table.slice(0, args.loop)))
+    (batch,) = list(Reader(rules, loop).batches(table.slice(0, loop)))
     profiles = [read_profile(batch.mapping(i)) for i in range(batch.rows)]
     for profile in profiles[:50]:
         pgx.evaluate(profile, rules, now="2026-01-01T00:00:00Z")
     start = time.perf_counter()
     for profile in profiles:
         pgx.evaluate(profile, rules, now="2026-01-01T00:00:00Z")
-    loop_s = time.perf_counter() - start
-    loop_rate = len(profiles) * n_rules / loop_s
+    took = time.perf_counter() - start
     print(
-        f"evaluate() loop: {len(profiles)} profiles in {loop_s:.2f} s = "
-        f"{len(profiles) / loop_s:,.0f} profiles/s, {loop_rate / 1e6:.2f} M rule evaluations/s"
+        f"evaluate() loop: {len(profiles):,} profiles in {took:.2f} s = "
+        f"{len(profiles) / took:,.0f} profiles/s, "
+        f"{len(profiles) * n_rules / took / 1e6:.2f} M rule evaluations/s"
     )
 
-    # columnar, cold then warm (one evaluator keeps its leaf cache)
     evaluator = Evaluator(plan)
     for label in ("cold", "warm"):
         start = time.perf_counter()
@@ -92,68 +99,104 @@ def main() -> None:  # noqa: PLR0915 - one run, figures side by side
             evaluator.check(part)
             rows += evaluator.results(part, frozenset({"fires", "indeterminate"})).num_rows
         took = time.perf_counter() - start
-        rate = args.profiles * n_rules / took
         print(
             f"columnar ({label}, table in, {rows:,} result rows out): {took:.2f} s = "
-            f"{args.profiles / took:,.0f} profiles/s, {rate / 1e6:.1f} M rule evaluations/s"
+            f"{n / took:,.0f} profiles/s, {n * n_rules / took / 1e6:.1f} M rule evaluations/s"
         )
-    (whole,) = list(Reader(rules, args.profiles).batches(table))
-    start = time.perf_counter()
-    evaluator.outcomes(whole)
-    took = time.perf_counter() - start
+    (whole,) = list(Reader(rules, n).batches(table))
+    took = best(lambda: evaluator.outcomes(whole))
+    decided = n * n_rules / took / 1e6
     print(
-        f"columnar outcomes only (warm, no result table): {took:.2f} s = "
-        f"{args.profiles * n_rules / took / 1e6:.1f} M rule evaluations/s"
+        f"columnar decisions (warm, outcomes only, no result table): {took:.3f} s = "
+        f"{decided:.1f} M rule evaluations/s"
     )
 
-    # raw two-valued NumPy: one boolean look-up per rule and row
-    codes = [c.codes for c in whole.columns]
-    luts = [
-        np.random.default_rng(i).random(len(c.values)) < 0.5 for i, c in enumerate(whole.columns)
-    ]
-    start = time.perf_counter()
-    for r in range(n_rules):
-        k = r % len(codes)
-        luts[k][codes[k]]
-    took = time.perf_counter() - start
+    # two-valued NumPy on the same trees: each leaf a random boolean per distinct value,
+    # spread to the rows (timed), then and/or/not over rows; no unknowns, no output
+    where, codes, tables = evaluator.leaf_truths(whole)
+    rng = np.random.default_rng(0)
+    leaf_values = {
+        leaf: (g, np.asarray(rng.random(tables[g].shape[0]) < 0.5))
+        for leaf, (g, _) in where.items()
+    }
+
+    def trees() -> None:
+        leaf_rows = {leaf: values[codes[g]] for leaf, (g, values) in leaf_values.items()}
+        for tree in plan.trees:
+            two_valued(tree, leaf_rows)
+
+    took = best(trees)
+    trees_rate = n * n_rules / took / 1e6
     print(
-        f"raw two-valued NumPy baseline: {args.profiles * n_rules / took / 1e6:.1f} M rule "
-        "evaluations/s"
+        f"raw two-valued NumPy, same rule trees over rows: {trees_rate:.1f} M rule "
+        f"evaluations/s (columnar decisions at {trees_rate / decided:.2f}x its time)"
     )
+    columns = [c.codes for c in whole.columns]
+    luts = [rng.random(len(c.values)) < 0.5 for c in whole.columns]
 
-    if args.end_to_end:
-        with tempfile.TemporaryDirectory() as tmp:
-            source = Path(tmp) / "cohort.parquet"
-            big = cohort(rules, args.end_to_end, seed=11)
-            pq.write_table(big, source)
-            del big
-            out = Path(tmp) / "results.parquet"
-            start = time.perf_counter()
-            subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "pgx.cli",
-                    "cohort",
-                    "--profiles",
-                    str(source),
-                    "--out",
-                    str(out),
-                ],
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            took = time.perf_counter() - start
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            print(
-                f"end to end (pgx cohort, {args.end_to_end:,} profiles Parquet in, Parquet "
-                f"out, {pq.read_metadata(out).num_rows:,} rows): {took:.1f} s, "
-                f"peak memory {peak:,.0f} MB"
-            )
+    def lookups() -> None:
+        for r in range(n_rules):
+            k = r % len(columns)
+            luts[k][columns[k]]
 
-    if args.dask_rows:
-        dask_scaling(rules, args.dask_rows)
+    took = best(lookups)
+    print(
+        f"raw two-valued NumPy, one boolean look-up per rule and row: "
+        f"{n * n_rules / took / 1e6:.1f} M rule evaluations/s"
+    )
+    print(f"after: {machine()}")
+
+
+def best(work: Callable[[], object], repeats: int = 3) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def two_valued(node: tuple[Any, ...], leaves: dict[int, Bools]) -> Bools:
+    kind = node[0]
+    if kind == "leaf":
+        return leaves[node[1]]
+    if kind == "not":
+        return ~two_valued(node[1], leaves)
+    parts = [two_valued(p, leaves) for p in node[1]]
+    if len(parts) == 1:
+        return parts[0]
+    combine = np.logical_and if kind == "all" else np.logical_or
+    out = combine(parts[0], parts[1])
+    for part in parts[2:]:
+        combine(out, part, out=out)
+    return out
+
+
+def end_to_end(rules: pgx.RuleSet, n: int) -> None:
+    """``pgx cohort`` on an n-row Parquet file, in a child process: time and peak RSS."""
+    print(f"== end to end: {n:,} profiles, Parquet in, Parquet out; {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "cohort.parquet"
+        with pq.ParquetWriter(source, cohort(rules, 1).schema) as writer:
+            for offset in range(0, n, 100_000):  # written in parts: the table is large
+                part = cohort(rules, min(100_000, n - offset), seed=11 + offset)
+                writer.write_table(part)
+        out = Path(tmp) / "results.parquet"
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "pgx.cli", "cohort", "--profiles", str(source), "--out", out],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        took = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        rows = pq.read_metadata(out).num_rows
+        print(
+            f"pgx cohort: {took:.1f} s = {n / took:,.0f} profiles/s, {rows:,} result rows; "
+            f"peak RSS {peak:,.0f} MB (target < 4,096 MB)"
+        )
+    print(f"after: {machine()}")
 
 
 def dask_scaling(rules: pgx.RuleSet, rows: int) -> None:
@@ -163,6 +206,7 @@ def dask_scaling(rules: pgx.RuleSet, rows: int) -> None:
 
     from pgx.cohort import dask as pgx_dask  # noqa: PLC0415
 
+    print(f"== dask: {rows:,} rows, 1 then 2 local worker processes; {machine()}")
     frame = cohort(rules, rows, seed=3).to_pandas()
     times = {}
     for workers in (1, 2):
@@ -179,9 +223,87 @@ def dask_scaling(rules: pgx.RuleSet, rows: int) -> None:
             pgx_dask.evaluate(data, rules).compute()
             times[workers] = time.perf_counter() - start
     print(
-        f"dask {rows:,} rows: 1 worker {times[1]:.1f} s, 2 workers {times[2]:.1f} s, "
-        f"speed-up {times[1] / times[2]:.2f}x"
+        f"dask: 1 worker {times[1]:.1f} s, 2 workers {times[2]:.1f} s, "
+        f"speed-up {times[1] / times[2]:.2f}x (target >= 1.7x); after: {machine()}"
     )
+
+
+def spark_scaling(rules: pgx.RuleSet, rows: int) -> None:
+    from pyspark.sql import SparkSession  # noqa: PLC0415 - only for the scaling figure
+
+    from pgx.cohort import spark as pgx_spark  # noqa: PLC0415
+
+    print(f"== spark: {rows:,} rows, local[1] then local[2]; {machine()}")
+    warnings.filterwarnings("ignore", category=FutureWarning)  # pyspark on pandas 3
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    times = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "cohort.parquet"
+        pq.write_table(cohort(rules, rows, seed=5), source)
+        warm = Path(tmp) / "warm.parquet"
+        pq.write_table(cohort(rules, 64, seed=6), warm)
+        for cores in (1, 2):
+            session = (
+                SparkSession.builder.master(f"local[{cores}]")
+                .appName("pgx-bench")
+                .config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .config("spark.sql.shuffle.partitions", str(cores))
+                .getOrCreate()
+            )
+            session.sparkContext.setLogLevel("ERROR")
+            try:
+                # each Python worker unpickles and compiles the rules once, before timing
+                small = session.read.parquet(str(warm)).repartition(cores)
+                pgx_spark.evaluate(small, rules).write.format("noop").mode("overwrite").save()
+                frame = session.read.parquet(str(source)).repartition(8).cache()
+                frame.count()
+                start = time.perf_counter()
+                pgx_spark.evaluate(frame, rules).write.format("noop").mode("overwrite").save()
+                times[cores] = time.perf_counter() - start
+            finally:
+                session.stop()
+    print(
+        f"spark: local[1] {times[1]:.1f} s, local[2] {times[2]:.1f} s, "
+        f"speed-up {times[1] / times[2]:.2f}x (target >= 1.7x); after: {machine()}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0] if __doc__ else None,
+        epilog="Expected on a quiet 2-core machine: --columnar about 2 min, --end-to-end "
+        "about 3 min, --dask and --spark about 2 min each. Do not run the long parts on a "
+        "shared machine; make the sizes tiny to check the script.",
+    )
+    parser.add_argument("--columnar", action="store_true", help="loop vs columnar vs NumPy")
+    parser.add_argument("--end-to-end", action="store_true", help="Parquet in, Parquet out")
+    parser.add_argument("--dask", action="store_true", help="Dask 1 -> 2 local workers")
+    parser.add_argument("--spark", action="store_true", help="Spark local[1] -> local[2]")
+    parser.add_argument("--profiles", type=int, default=100_000, help="--columnar rows")
+    parser.add_argument("--loop", type=int, default=2_000, help="evaluate() loop rows")
+    parser.add_argument("--e2e-profiles", type=int, default=500_000, help="--end-to-end rows")
+    parser.add_argument("--scaling-rows", type=int, default=100_000, help="--dask/--spark rows")
+    args = parser.parse_args()
+    if not (args.columnar or args.end_to_end or args.dask or args.spark):
+        parser.error("choose at least one part: --columnar, --end-to-end, --dask, --spark")
+
+    rules = pgx.default_ruleset()
+    print(
+        f"machine: {platform.machine()} {platform.python_implementation()} "
+        f"{platform.python_version()}, {os.cpu_count()} cores; pyarrow {pa.__version__}, "
+        f"numpy {np.__version__}; ruleset {rules.name} {rules.version}"
+    )
+    if args.columnar:
+        columnar(rules, args.profiles, args.loop)
+    if args.end_to_end:
+        end_to_end(rules, args.e2e_profiles)
+    if args.dask:
+        dask_scaling(rules, args.scaling_rows)
+    if args.spark:
+        spark_scaling(rules, args.scaling_rows)
 
 
 if __name__ == "__main__":

@@ -68,7 +68,9 @@ class Plan:
         leaves: Every leaf number the candidates use, with the paths it reads.
         order: Candidate positions sorted by rule id (the order of output rows).
         supersedes: Per candidate, the candidate positions it hides when it fires.
-        clashes: Pairs of candidate positions whose actions contradict on a shared drug.
+        conflict_groups: Per drug and source whose actions can contradict: per action, the
+            candidate positions with it and the indices (in the group) of the actions that
+            contradict it. Linear in the rules per drug: no pairs of rules.
     """
 
     def __init__(self, ruleset: RuleSet, drugs: Iterable[str] | None = None) -> None:
@@ -112,21 +114,23 @@ class Plan:
         self.supersedes = tuple(
             tuple(position[s] for s in rule.supersedes if s in position) for rule in rules
         )
-        by_drug: dict[str, list[int]] = {}
+        by_group: dict[tuple[str, str | None], dict[str, list[int]]] = {}
         for i, rule in enumerate(rules):
             for drug in rule.drugs:
-                by_drug.setdefault(drug, []).append(i)
-        clashes: set[tuple[int, int]] = set()
-        for group in by_drug.values():
-            for a in group:
-                for b in group:
-                    if (
-                        a != b
-                        and rules[a].source == rules[b].source
-                        and contradicts(rules[a].then.action, rules[b].then.action)
-                    ):
-                        clashes.add((a, b))
-        self.clashes = tuple(sorted(clashes))
+                group = by_group.setdefault((drug, rule.source), {})
+                group.setdefault(rule.then.action, []).append(i)
+        groups = []
+        for actions in by_group.values():
+            names = sorted(actions)
+            entry = tuple(
+                (tuple(actions[a]), tuple(k for k, b in enumerate(names) if contradicts(a, b)))
+                for a in names
+            )
+            if any(against for _, against in entry):
+                groups.append(entry)
+        self.conflict_groups: tuple[tuple[tuple[tuple[int, ...], tuple[int, ...]], ...], ...] = (
+            tuple(groups)
+        )
 
 
 def relevant(path: tuple[str, ...], reads_: tuple[tuple[str, ...], ...]) -> bool:

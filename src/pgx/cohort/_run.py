@@ -1,10 +1,9 @@
-"""Evaluating a plan over a batch of encoded columns, with Kleene logic on boolean arrays.
+"""Evaluating a plan over a batch of encoded columns: leaves, then rules, then tables.
 
 Each leaf is decided once per distinct combination of the columns it reads, by the very
-function the per-profile engine uses, then spread to every row by the integer codes. A truth
-is two boolean arrays ``(is_true, is_false)``: a row where both are false is UNKNOWN, so
-``not`` swaps the pair, ``all`` is (AND of trues, OR of falses) and ``any`` the converse.
-Rules whose leaves all read the same columns are decided on the distinct values, not rows.
+function the per-profile engine uses, then spread to every row by the integer codes. Rules
+combine the leaves with Kleene's logic on int8 truth codes (`_logic`); the result table
+(`_results`) and the phenotype table are built from them.
 """
 
 from __future__ import annotations
@@ -15,40 +14,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pgx.cohort._columns import Batch, Column, put
 from pgx.cohort._encode import freeze
-from pgx.cohort._plan import Node, Plan, relevant
+from pgx.cohort._logic import TRUTH_CODE, decide
+from pgx.cohort._plan import Plan, relevant
+from pgx.cohort._results import OUTCOMES, RESULT_SCHEMA, Results
 from pgx.engine import compiled
 from pgx.errors import Problem, ProfileError
 from pgx.io import read_profile
-from pgx.model.logic import Truth
 from pgx.model.report import GenePhenotype
 
-__all__ = ["OUTCOMES", "Evaluator"]
+__all__ = ["OUTCOMES", "PHENOTYPE_SCHEMA", "RESULT_SCHEMA", "Evaluator"]
 
-Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
-#: Outcome codes: position in this tuple.
-OUTCOMES = ("does_not_fire", "fires", "indeterminate")
-_DOES_NOT_FIRE, _FIRES, _INDETERMINATE = 0, 1, 2
-_TRUTH_CODE = {Truth.FALSE: 0, Truth.TRUE: 1, Truth.UNKNOWN: 2}
 
-RESULT_SCHEMA = pa.schema(
-    [
-        pa.field("row", pa.int64(), nullable=False),
-        pa.field("profile_id", pa.dictionary(pa.int32(), pa.string())),
-        pa.field("rule_id", pa.dictionary(pa.int32(), pa.string()), nullable=False),
-        pa.field("rule_version", pa.dictionary(pa.int32(), pa.string()), nullable=False),
-        pa.field("outcome", pa.dictionary(pa.int8(), pa.string()), nullable=False),
-        pa.field("action", pa.dictionary(pa.int32(), pa.string()), nullable=False),
-        pa.field("drugs", pa.list_(pa.string()), nullable=False),
-        pa.field("evidence_level", pa.dictionary(pa.int32(), pa.string()), nullable=False),
-        pa.field("superseded_by", pa.dictionary(pa.int32(), pa.string())),
-        pa.field("conflict", pa.bool_(), nullable=False),
-    ]
-)
 PHENOTYPE_SCHEMA = pa.schema(
     [
         pa.field("row", pa.int64(), nullable=False),
@@ -97,14 +77,7 @@ class Evaluator:
         self.leaf_cache: dict[Any, npt.NDArray[np.int8]] = {}
         self.phenotype_cache: dict[Any, dict[str, GenePhenotype]] = {}
         self.evaluations = 0  # rule evaluations (rules x rows), for benchmarks and progress
-        rules = plan.rules
-        self._rule_ids = pa.array([rules[i].id for i in plan.order], pa.string())
-        self._versions = _Dictionary([rules[i].version for i in plan.order])
-        self._actions = _Dictionary([rules[i].then.action for i in plan.order])
-        self._levels = _Dictionary([rules[i].then.evidence.level for i in plan.order])
-        self._drugs = _Lists([rules[i].drugs for i in plan.order])
-        self._by = pa.array([rule.id for rule in rules], pa.string())
-        self._outcome_names = pa.array(OUTCOMES, pa.string())
+        self._results = Results(plan)
 
     # ---------------------------------------------------------------- checking input
     def check(self, batch: Batch) -> None:
@@ -157,7 +130,7 @@ class Evaluator:
         """Leaf truths by distinct value.
 
         Returns, per leaf, its group and column in the group's table; per group, the row
-        codes and the truth table (distinct combination x leaf: 0 false, 1 true, 2 unknown).
+        codes and the truth table (distinct combination x leaf, codes of `_logic`).
         """
         groups: dict[tuple[int, ...], list[int]] = {}
         for leaf, paths in self.plan.leaves.items():
@@ -179,7 +152,7 @@ class Evaluator:
                     profile = self._profile(batch, columns, combo, int(first[k]))
                     facts = self.compiled.facts(profile)
                     found = np.array(
-                        [_TRUTH_CODE[metas[n].fn(facts, metas[n].leaf)[0]] for n in leaves],
+                        [TRUTH_CODE[metas[n].fn(facts, metas[n].leaf)[0]] for n in leaves],
                         dtype=np.int8,
                     )
                     self.leaf_cache[key] = found
@@ -192,32 +165,10 @@ class Evaluator:
 
     # ---------------------------------------------------------------- rules
     def outcomes(self, batch: Batch) -> npt.NDArray[np.int8]:
-        """Outcome codes, one row per candidate rule (ruleset order), one column per row."""
-        plan = self.plan
+        """Truth codes (`_logic`), one row per candidate rule (ruleset order), one per row."""
         where, codes, tables = self.leaf_truths(batch)
-        matrix = np.empty((len(plan.rules), batch.rows), dtype=np.int8)
-        for r, (tree, leaves) in enumerate(zip(plan.trees, plan.rule_leaves, strict=True)):
-            groups = {where[n][0] for n in leaves}
-            if len(groups) == 1:
-                (g,) = groups
-                table = tables[g]
-
-                def on_table(n: int, table: npt.NDArray[np.int8] = table) -> tuple[Bools, Bools]:
-                    column = table[:, where[n][1]]
-                    return column == 1, column == 0
-
-                t, f = _kleene(tree, on_table)
-                matrix[r] = _code(t, f)[codes[g]]
-            else:
-
-                def on_rows(n: int) -> tuple[Bools, Bools]:
-                    g, j = where[n]
-                    column = tables[g][:, j][codes[g]]
-                    return column == 1, column == 0
-
-                t, f = _kleene(tree, on_rows)
-                matrix[r] = _code(t, f)
-        self.evaluations += len(plan.rules) * batch.rows
+        matrix = decide(self.plan, where, codes, tables, batch.rows)
+        self.evaluations += len(self.plan.rules) * batch.rows
         return matrix
 
     def results(self, batch: Batch, wanted: frozenset[str]) -> pa.Table:
@@ -226,54 +177,7 @@ class Evaluator:
         One row per profile and candidate rule whose outcome is in ``wanted``, in input
         order and rule id order within a profile.
         """
-        plan = self.plan
-        matrix = self.outcomes(batch)
-        n_rules = len(plan.rules)
-        by = np.full((n_rules, batch.rows), -1, dtype=np.int32)
-        for x, targets in enumerate(plan.supersedes):
-            if targets:
-                fires = matrix[x] == _FIRES
-                for y in targets:
-                    by[y][fires] = x
-        by[matrix == _DOES_NOT_FIRE] = -1
-        shown = (matrix == _FIRES) & (by < 0)
-        conflict = np.zeros_like(shown)
-        for a, b in plan.clashes:
-            conflict[a] |= shown[a] & shown[b]
-        order = np.asarray(plan.order, dtype=np.int64)
-        # profile-major copies, so the kept cells come out in (row, rule id) order
-        by_rows = np.ascontiguousarray(matrix[order].T)
-        keep = np.zeros(by_rows.shape, dtype=np.bool_)
-        for code, name in enumerate(OUTCOMES):
-            if name in wanted:
-                keep |= by_rows == code
-        flat = np.flatnonzero(keep)
-        rows, positions = np.divmod(flat, n_rules)
-        outcome = by_rows.ravel()[flat]
-        superseded = np.full(len(flat), -1, dtype=np.int32)
-        if (by >= 0).any():
-            superseded = np.ascontiguousarray(by[order].T).ravel()[flat]
-        clash = np.zeros(len(flat), dtype=np.bool_)
-        if conflict.any():
-            clash = np.ascontiguousarray(conflict[order].T).ravel()[flat]
-        index = pa.array(positions.astype(np.int32))
-        return pa.Table.from_arrays(
-            [
-                pa.array(rows.astype(np.int64) + batch.offset),
-                _ids(batch.ids, rows),
-                pa.DictionaryArray.from_arrays(index, self._rule_ids),
-                self._versions.take(positions),
-                pa.DictionaryArray.from_arrays(
-                    pa.array(outcome.astype(np.int8)), self._outcome_names
-                ),
-                self._actions.take(positions),
-                self._drugs.take(positions),
-                self._levels.take(positions),
-                pa.DictionaryArray.from_arrays(pa.array(superseded, mask=superseded < 0), self._by),
-                pa.array(clash),
-            ],
-            schema=RESULT_SCHEMA,
-        )
+        return self._results.table(self.outcomes(batch), batch.ids, batch.offset, wanted)
 
     # ---------------------------------------------------------------- phenotypes
     def phenotypes(self, batch: Batch) -> pa.Table:
@@ -327,68 +231,3 @@ class Evaluator:
             ],
             schema=PHENOTYPE_SCHEMA,
         )
-
-
-class _Dictionary:
-    """A per-rule string column as a dictionary array (few distinct values, each once)."""
-
-    def __init__(self, values: Sequence[str]) -> None:
-        distinct = sorted(set(values))
-        self.values = pa.array(distinct, pa.string())
-        self.codes = np.array([distinct.index(v) for v in values], dtype=np.int32)
-
-    def take(self, positions: Ints) -> pa.DictionaryArray:
-        return pa.DictionaryArray.from_arrays(pa.array(self.codes[positions]), self.values)
-
-
-class _Lists:
-    """A per-rule list-of-strings column, built from offsets (no per-row Python)."""
-
-    def __init__(self, values: Sequence[Sequence[str]]) -> None:
-        self.names = pa.array(sorted({v for items in values for v in items}), pa.string())
-        names = self.names.to_pylist()
-        self.lengths = np.array([len(items) for items in values], dtype=np.int64)
-        width = int(self.lengths.max()) if len(values) else 0
-        self.table = np.zeros((len(values), max(width, 1)), dtype=np.int32)
-        self.present = np.zeros(self.table.shape, dtype=np.bool_)
-        for rule, items in enumerate(values):
-            self.table[rule, : len(items)] = [names.index(v) for v in items]
-            self.present[rule, : len(items)] = True
-
-    def take(self, positions: Ints) -> pa.ListArray:
-        offsets = np.zeros(len(positions) + 1, dtype=np.int32)
-        np.cumsum(self.lengths[positions], out=offsets[1:])
-        # each row's rule's items, padded to the widest rule; the mask drops the padding and
-        # keeps row order
-        flat = self.table[positions][self.present[positions]]
-        values = pa.DictionaryArray.from_arrays(pa.array(flat), self.names).cast(pa.string())
-        return pa.ListArray.from_arrays(pa.array(offsets), values)
-
-
-def _ids(ids: list[str | None], rows: Ints) -> pa.Array:
-    encoded = pc.dictionary_encode(pa.array(ids, pa.string()))
-    codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False)[rows]
-    return pa.DictionaryArray.from_arrays(pa.array(codes, mask=codes < 0), encoded.dictionary)
-
-
-def _code(t: Bools, f: Bools) -> npt.NDArray[np.int8]:
-    out = np.full(t.shape, _INDETERMINATE, dtype=np.int8)
-    out[t] = _FIRES
-    out[f] = _DOES_NOT_FIRE
-    return out
-
-
-def _kleene(node: Node, leaf: Any) -> tuple[Bools, Bools]:
-    kind = node[0]
-    if kind == "leaf":
-        t, f = leaf(node[1])
-        return t, f
-    if kind == "not":
-        t, f = _kleene(node[1], leaf)
-        return f, t
-    parts = [_kleene(p, leaf) for p in node[1]]
-    trues = [p[0] for p in parts]
-    falses = [p[1] for p in parts]
-    if kind == "all":
-        return np.logical_and.reduce(trues), np.logical_or.reduce(falses)
-    return np.logical_or.reduce(trues), np.logical_and.reduce(falses)
