@@ -8,6 +8,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pgx import evaluate, load_profile
 from pgx.fhir import profile_from_bundle, to_fhir, validate
@@ -279,3 +281,40 @@ def test_cli_writes_the_profile_facts(capsys: pytest.CaptureFixture[str], tmp_pa
     out = json.loads(capsys.readouterr().out)
     texts = [e["resource"].get("valueCodeableConcept", {}).get("text") for e in out["entry"]]
     assert "HLA-B*57:01 positive" in texts
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    where=st.sampled_from(["component", "valueQuantity", "valueCodeableConcept", "interpretation"]),
+    value=_json,
+    kind=st.sampled_from(["cnv", "fusion", "tmb", "msi", "ihc", "hla"]),
+)
+def test_malformed_tumour_and_carriage_results_never_crash(
+    where: str, value: Any, kind: str
+) -> None:
+    from pgx import ProfileError
+
+    resource = {
+        "cnv": _structural("c", "SO:0001742", _gene("ERBB2")),
+        "fusion": _structural("f", "SO:0001565", _gene("ALK")),
+        "tmb": _obs("t", "94076-7", valueQuantity={"value": 3, "unit": "mut/Mb"}),
+        "msi": _obs("m", "81695-9", valueCodeableConcept={"text": "MSS"}),
+        "ihc": _obs("i", {"text": "by IHC"}, valueString="3+", component=[_gene("ERBB2")]),
+        "hla": _hla("h", "HLA-B*57:01 positive", "POS"),
+    }[kind]
+    resource[where] = value
+    try:
+        profile = profile_from_bundle(_bundle(resource))
+    except ProfileError as exc:
+        assert exc.problems
+    else:
+        assert isinstance(profile.warnings, tuple)

@@ -190,7 +190,11 @@ def test_serve_with_two_workers(tmp_path: Path) -> None:
     pgx = Path(sys.executable).with_name("pgx")
     command = [str(pgx), "serve", "--port", str(port), "--workers", "2"]
     proc = subprocess.Popen(
-        [*command, "--feedback-log", str(log), "--cache-size", "8", "--cache-ttl", "30"],
+        [
+            *command,
+            *("--feedback-log", str(log), "--cache-size", "8", "--cache-ttl", "30"),
+            *("--cors-origin", "https://sandbox.cds-hooks.org"),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -213,6 +217,9 @@ def test_serve_with_two_workers(tmp_path: Path) -> None:
                 assert reply.status_code == 200
                 assert "cpic-cyp2d6-codeine-intermediate" in reply.text
             assert http.get("/healthz").json()["cache"]["size"] == 8
+            origin = {"Origin": "https://sandbox.cds-hooks.org"}  # the setup reached the workers
+            reply = http.get("/cds-services", headers=origin)
+            assert reply.headers["access-control-allow-origin"] == origin["Origin"]
     finally:
         os.kill(proc.pid, signal.SIGINT)
         proc.communicate(timeout=30)

@@ -15,6 +15,7 @@ fusion never makes another gene "not amplified" or "not fused" (see `TumorReader
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -69,10 +70,16 @@ def is_structural(obs: Json) -> bool:
 
 def _quantity(element: Json) -> tuple[float | None, str]:
     qty = element.get("valueQuantity")
-    if not isinstance(qty, dict) or not isinstance(qty.get("value"), int | float):
+    if not isinstance(qty, dict):
+        return None, ""
+    value = qty.get("value")
+    # JSON true is no number; NaN and infinity are no measurement
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None, ""
+    if isinstance(value, float) and not math.isfinite(value):
         return None, ""
     unit = qty.get("code") if isinstance(qty.get("code"), str) else qty.get("unit")
-    return float(qty["value"]), str(unit or "").replace(" ", "").lower()
+    return float(value), str(unit or "").replace(" ", "").lower()
 
 
 class TumorReader:
