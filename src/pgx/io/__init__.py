@@ -7,7 +7,7 @@ field path. This layer knows the model only: it never evaluates and never render
 
 from __future__ import annotations
 
-from pgx.io._profile import read_profile
+from pgx.io._profile import profile_to_dict, read_profile
 from pgx.io._report import profile_sha256, report_from_dict, report_to_dict
 from pgx.io._ruleset import bundled_rules_path, default_ruleset, load_ruleset, pgx_version
 
@@ -17,6 +17,7 @@ __all__ = [
     "load_ruleset",
     "pgx_version",
     "profile_sha256",
+    "profile_to_dict",
     "read_profile",
     "report_from_dict",
     "report_to_dict",

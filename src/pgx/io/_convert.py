@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 import attrs
@@ -25,6 +25,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from pgx.io._yaml import PathKey
 from pgx.model import ruleset as rs
+from pgx.model.profile import FrozenDict
 
 __all__ = ["converter", "errors_of", "structure"]
 
@@ -113,7 +114,7 @@ def _is_fixed_tuple(tp: object) -> bool:
 
 
 def _is_dict(tp: object) -> bool:
-    return get_origin(tp) is dict
+    return get_origin(tp) in (dict, Mapping)
 
 
 def _is_str_or_float(tp: object) -> bool:
@@ -161,8 +162,12 @@ def _make_factories(conv: Converter) -> None:
 
     def mapping(tp: Any) -> Callable[[object, object], object]:
         key_type, value_type = get_args(tp)
+        # a Mapping-typed field is the profile model's read-only kind (`FrozenDict`)
+        build: Callable[[dict[object, object]], object] = (
+            dict if get_origin(tp) is dict else FrozenDict
+        )
 
-        def hook(value: object, _: object) -> dict[object, object]:
+        def hook(value: object, _: object) -> object:
             if not isinstance(value, dict):
                 raise _fail("a mapping", value)
             out: dict[object, object] = {}
@@ -175,7 +180,7 @@ def _make_factories(conv: Converter) -> None:
                     errors.append((str(key), exc))
             if errors:
                 raise Located(errors)
-            return out
+            return build(out)
 
         return hook
 

@@ -1,4 +1,4 @@
-"""Reading a profile (file or mapping) into the model, with every problem located."""
+"""Reading a profile (file or mapping) into the model, every problem located; writing it back."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from pgx.errors import Problem, ProfileError
-from pgx.io._convert import structure
+from pgx.io._convert import converter, structure
 from pgx.io._yaml import Document, PathKey, format_path, limit_problems, read
 from pgx.model.diplotype import (
     hla_allele,
@@ -19,7 +19,7 @@ from pgx.model.diplotype import (
 )
 from pgx.model.profile import HLA_ALLELE, Profile
 
-__all__ = ["located", "profile_checks", "read_profile", "source_name"]
+__all__ = ["located", "profile_checks", "profile_to_dict", "read_profile", "source_name"]
 
 _NO_CALLS = frozenset({".", "./.", "NA", "n/a", "no call", "No call", "No Call"})
 
@@ -186,3 +186,23 @@ def read_profile(source: str | os.PathLike[str] | Mapping[str, Any] | Profile) -
     if doc is None:
         raise ProfileError(problems)
     return _structure_profile(doc.data, doc, str(path))
+
+
+def profile_to_dict(profile: Profile) -> dict[str, Any]:
+    """The profile as plain data in the profile format, ready for JSON or YAML.
+
+    Absent keys are left out (never written as ``null``), tuples become lists and frozen
+    mappings plain dicts; ``load_profile(profile_to_dict(p)) == p``, and the input adapters'
+    ``call`` records are kept.
+    """
+    plain = _plain(converter.unstructure(profile))
+    assert isinstance(plain, dict)
+    return plain
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -2,14 +2,21 @@
 
 Every section and key is optional. An absent key means *not tested / unknown*, never
 "normal"; an empty list means *known to be none*. Load one with [`load_profile`][pgx.load_profile].
+
+A profile is deeply immutable and hashable: every class is frozen, every list a tuple and
+every mapping a [`FrozenDict`][pgx.profile.FrozenDict], also when built by hand (the fields
+convert lists and dicts they are given). Equal profiles hash equal.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Literal
 
 from attrs import field, frozen
+
+from pgx.model._frozen import FrozenDict, freeze, freeze_optional, to_tuple, to_tuple_optional
 
 __all__ = [
     "HLA_ALLELE",
@@ -19,6 +26,7 @@ __all__ = [
     "CopyNumber",
     "Diagnosis",
     "Expression",
+    "FrozenDict",
     "Fusion",
     "GeneCall",
     "GeneResult",
@@ -87,16 +95,16 @@ class GeneCall:
 
     source: CallSource
     file: str | None = None
-    positions_used: tuple[str, ...] = ()
-    missing_positions: tuple[str, ...] = ()
-    unmatched_variants: tuple[str, ...] = ()
-    candidates: tuple[str, ...] = ()
+    positions_used: tuple[str, ...] = field(default=(), converter=to_tuple)
+    missing_positions: tuple[str, ...] = field(default=(), converter=to_tuple)
+    unmatched_variants: tuple[str, ...] = field(default=(), converter=to_tuple)
+    candidates: tuple[str, ...] = field(default=(), converter=to_tuple)
     truncated: bool = False
     assume_reference: bool = False
-    assumed_positions: tuple[str, ...] = ()
+    assumed_positions: tuple[str, ...] = field(default=(), converter=to_tuple)
     overridden: str | None = None
-    notes: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = field(default=(), converter=to_tuple)
+    warnings: tuple[str, ...] = field(default=(), converter=to_tuple)
 
 
 @frozen
@@ -117,12 +125,12 @@ class GeneResult:
     """
 
     diplotype: str | None = None
-    alleles: tuple[str, ...] | None = None
+    alleles: tuple[str, ...] | None = field(default=None, converter=to_tuple_optional)
     phenotype: str | None = None
     activity_score: float | None = None
-    variants: dict[str, str] | None = None
-    findings: tuple[GermlineFinding, ...] | None = None
-    carriers: dict[str, bool] | None = None
+    variants: Mapping[str, str] | None = field(default=None, converter=freeze_optional)
+    findings: tuple[GermlineFinding, ...] | None = field(default=None, converter=to_tuple_optional)
+    carriers: Mapping[str, bool] | None = field(default=None, converter=freeze_optional)
     call: GeneCall | None = None
 
     def is_bare(self) -> bool:
@@ -200,12 +208,12 @@ class Tumor:
     """Molecular and expression findings of the tumor."""
 
     cancer_type: CancerType | None = None
-    variants: tuple[SomaticVariant, ...] | None = None
-    sequenced_genes: tuple[str, ...] | None = None
-    copy_number: tuple[CopyNumber, ...] | None = None
-    fusions: tuple[Fusion, ...] | None = None
-    expression: dict[str, Expression] | None = None
-    biomarkers: dict[str, str | float] | None = None
+    variants: tuple[SomaticVariant, ...] | None = field(default=None, converter=to_tuple_optional)
+    sequenced_genes: tuple[str, ...] | None = field(default=None, converter=to_tuple_optional)
+    copy_number: tuple[CopyNumber, ...] | None = field(default=None, converter=to_tuple_optional)
+    fusions: tuple[Fusion, ...] | None = field(default=None, converter=to_tuple_optional)
+    expression: Mapping[str, Expression] | None = field(default=None, converter=freeze_optional)
+    biomarkers: Mapping[str, str | float] | None = field(default=None, converter=freeze_optional)
 
 
 @frozen
@@ -238,10 +246,10 @@ class Lab:
 class Clinical:
     """Diagnoses, current medications, prior therapies and labs."""
 
-    diagnoses: tuple[Diagnosis, ...] | None = None
-    medications: tuple[str, ...] | None = None
-    therapies: tuple[Therapy, ...] | None = None
-    labs: dict[str, Lab] | None = None
+    diagnoses: tuple[Diagnosis, ...] | None = field(default=None, converter=to_tuple_optional)
+    medications: tuple[str, ...] | None = field(default=None, converter=to_tuple_optional)
+    therapies: tuple[Therapy, ...] | None = field(default=None, converter=to_tuple_optional)
+    labs: Mapping[str, Lab] | None = field(default=None, converter=freeze_optional)
 
 
 @frozen
@@ -255,7 +263,7 @@ class Profile:
 
     pgx_profile: Literal[1] = 1
     id: str | None = None
-    germline: dict[str, GeneResult] = field(factory=dict)
+    germline: Mapping[str, GeneResult] = field(factory=FrozenDict, converter=freeze)
     tumor: Tumor | None = None
     clinical: Clinical | None = None
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = field(default=(), converter=to_tuple)
