@@ -307,6 +307,8 @@ def generate_pair(source: Path, key: str, wording: Mapping[str, Any],
     for group in pair["groups"]:
         name = group["name"]
         words = wording["groups"].get(name)
+        if words is not None and words.get("diplotype"):
+            continue  # written below, once the rules it supersedes have ids
         if words is None:
             if group["change"] != "No" and (kept[name] or gene == "CYP2D6"):
                 raise SourceError(f"{key}: DPWG advises a change for {name!r}; no wording")
@@ -325,6 +327,7 @@ def generate_pair(source: Path, key: str, wording: Mapping[str, Any],
         rules.append(
             {
                 "id": f"dpwg-{_slug(gene)}-{_slug(drug)}-{key_of(name, words)}",
+                "group": name,
                 "title": words.get("title", f"{gene} {status} and {drug} (DPWG)"),
                 "drugs": [drug],
                 "when": _when(gene, group, values, curated),
@@ -333,6 +336,7 @@ def generate_pair(source: Path, key: str, wording: Mapping[str, Any],
                 "tests": _tests(gene, walked[name], other, values, curated),
             }
         )
+    rules += _diplotype_rules(drug, gene, pair, wording, walked, kept, rules)
     if wording.get("gaps"):
         rules += _gap_rules(pair, drug, gene, wording, curated)
     body = [*_header(pair, wording), "rules:"]
@@ -341,6 +345,51 @@ def generate_pair(source: Path, key: str, wording: Mapping[str, Any],
             body.append("")
         body += _rule_text(rule)
     return f"germline/dpwg/{_slug(drug)}-{_slug(gene)}.yaml", "\n".join(body) + "\n"
+
+
+def _diplotype_rules(  # noqa: PLR0917 - the pair's parts, as generate_pair holds them
+    drug: str, gene: str, pair: Mapping[str, Any], wording: Mapping[str, Any],
+                     walked: Mapping[str, list[dict[str, Any]]], kept: Mapping[str, list[Any]],
+                     generic: list[dict[str, Any]]) -> list[dict[str, Any]]:  # fmt: skip
+    """Rules for groups DPWG names by one diplotype (CYP2C9 ``*2/*3``).
+
+    Each reads that diplotype and hides the finding of the group that holds its phenotype
+    (``supersedes``).
+    """
+    owner = {value: name for name, values in kept.items() for value in values}
+    ids = {rule["group"]: rule["id"] for rule in generic}
+    rules = []
+    for group in pair["groups"]:
+        name = group["name"]
+        words = wording["groups"].get(name)
+        if words is None or not words.get("diplotype"):
+            continue
+        if not re.fullmatch(r"\*\d+/\*\d+", name):
+            raise SourceError(f"{drug}/{gene}: group {name!r} is not one diplotype")
+        hidden = sorted(
+            {ids[owner[r["value"]]] for r in walked[name] if owner.get(r["value"]) in ids}
+        )
+        entry = {"diplotype": name}
+        rules.append(
+            {
+                "id": f"dpwg-{_slug(gene)}-{_slug(drug)}-{key_of(name, words)}",
+                "group": name,
+                "title": words.get("title", f"{gene} {name} and {drug} (DPWG)"),
+                "drugs": [drug],
+                "supersedes": hidden,
+                "when": {"diplotype": {"gene": gene, "in": [name]}},
+                "words": words,
+                "citations": _citations(pair, wording),
+                "tests": [
+                    _test(f"fires for {gene} {name}", gene, entry, "fires"),
+                    _test(f"does not fire for {gene} *1/*1", gene, {"diplotype": "*1/*1"},
+                          "does_not_fire"),
+                    {"name": f"indeterminate when {gene} was not tested",
+                     "profile": {"germline": {}}, "expect": "indeterminate"},
+                ],
+            }
+        )  # fmt: skip
+    return rules
 
 
 def _ranges(pair: Mapping[str, Any]) -> list[tuple[str, float, float | None]]:
@@ -418,6 +467,10 @@ def _rule_text(rule: Mapping[str, Any]) -> list[str]:
         "    status: active",
         f"    title: {_q(rule['title'])}",
         f"    drugs: {_flow(rule['drugs'])}",
+    ]
+    if rule.get("supersedes"):
+        out.append(f"    supersedes: {_flow(rule['supersedes'])}")
+    out += [
         "    when:",
     ]
     ((kind, leaf),) = rule["when"].items()

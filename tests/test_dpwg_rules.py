@@ -135,3 +135,20 @@ def test_a_gap_rule_for_a_score_dpwg_covers_is_refused(tmp_path: Path) -> None:
     curated.write_text(text.replace('  "2.75":', '  "1.5":'), encoding="utf-8")
     with pytest.raises(script.SourceError, match=r"has a group for activity score 1\.5"):
         script.generate(SNAPSHOT, curated)
+
+
+def test_cyp2c9_diplotypes_dpwg_names_hide_the_generic_advice() -> None:
+    report = evaluate(
+        {"germline": {"CYP2C9": {"diplotype": "*2/*3"}}}, default_ruleset(), drugs=["warfarin"],
+        now=NOW,
+    )  # fmt: skip
+    assert [f.rule_id for f in report.findings if f.source == "DPWG"] == [
+        "dpwg-cyp2c9-warfarin-2-3"
+    ]
+    assert "dpwg-cyp2c9-warfarin-poor" in {s.rule_id for s in report.superseded}
+    assert _dpwg({"germline": {"CYP2C9": {"diplotype": "*1/*2"}}}, "siponimod") == [
+        ("informative", "dpwg-cyp2c9-siponimod-1-2")
+    ]
+    assert _dpwg({"germline": {"CYP2C9": {"diplotype": "*1/*3"}}}, "siponimod") == [
+        ("reduce_dose", "dpwg-cyp2c9-siponimod-intermediate")
+    ]
