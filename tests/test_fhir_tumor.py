@@ -318,3 +318,27 @@ def test_malformed_tumour_and_carriage_results_never_crash(
         assert exc.problems
     else:
         assert isinstance(profile.warnings, tuple)
+
+
+def test_the_tumour_example_bundle() -> None:
+    from pathlib import Path
+
+    bundle = Path(__file__).resolve().parent.parent / "examples" / "fhir" / "tumor-nsclc.json"
+    profile = profile_from_bundle(bundle)
+    assert profile.tumor is not None
+    assert profile.tumor.cancer_type is not None
+    assert profile.tumor.cancer_type.code == "LUAD"
+    assert [(f.gene, f.partner) for f in profile.tumor.fusions or ()] == [("ALK", None)]
+    assert [(c.gene, c.status) for c in profile.tumor.copy_number or ()] == [("ERBB2", "gain")]
+    assert profile.tumor.biomarkers == {"MSI": "MSS", "TMB": 3.2}
+    assert profile.warnings == (
+        "Observation/pdl1-draft: status 'preliminary' is not a final result; not used as a fact",
+    )
+    report = evaluate(profile, now=NOW)
+    assert [f.rule_id for f in report.findings] == ["nsclc-alk-fusion-alk-inhibitor"]
+    # the ROS1 and RET fusion rules stay undecided: one reported fusion is not a negative test
+    undecided = {i.rule_id for i in report.indeterminate}
+    assert {
+        "nsclc-ros1-fusion-ros1-inhibitor",
+        "nsclc-ret-fusion-selective-ret-inhibitor",
+    } <= undecided
