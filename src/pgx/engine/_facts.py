@@ -83,6 +83,10 @@ class Facts:
             self.phenotypes[gene] = cached
             if result.call is not None:  # input problems for this gene (VCF, outside calls)
                 self.warnings.update(result.call.warnings)
+                if result.call.unphased_positions and cached.status == "indeterminate":
+                    # the arrangement of unphased variants decides the phenotype: say so
+                    # where every reader looks, not only in the gene's row
+                    self.warnings.add(f"{gene} phenotype undecided: {cached.reason}")
             if gene not in knowledge.genes:
                 hint = did_you_mean(gene, knowledge.genes)
                 self.warnings.add(f"germline gene '{gene}' is not in pgx's gene table{hint}")

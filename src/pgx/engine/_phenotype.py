@@ -306,13 +306,18 @@ def _from_candidates(gene: str, call: GeneCall, knowledge: Knowledge) -> GenePhe
             reason=f"{len(each)} {gene} diplotypes fit the genotypes; all give {phenotype}",
         )
     parts = sorted({p.phenotype or p.status for p in each})
+    phasing = (
+        f"; phased genotypes at {', '.join(call.unphased_positions)} would decide it"
+        if call.unphased_positions
+        else ""
+    )
     return GenePhenotype(
         "indeterminate",
         "diplotype",
         shown,
         reason=(
-            f"{len(each)} {gene} diplotypes fit the genotypes{hiding} and their phenotypes "
-            f"differ ({', '.join(parts)})"
+            f"{len(each)} {gene} diplotypes fit the genotypes{hiding} ({shown}) and their "
+            f"phenotypes differ ({', '.join(parts)}){phasing}"
         ),
     )
 

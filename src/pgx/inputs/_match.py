@@ -437,7 +437,7 @@ def call_gene(
     observed = [s for s in sites if s.observed]
     if table.haploid and observed and all(s.haploid for s in observed):
         return _hemizygous(gene, defs, sites, base)
-    pairs = _best_pairs(defs, sites)
+    pairs, unresolved = _best_pairs(defs, sites)
     if not pairs:
         seen = [
             f"{s.pid} {_genotype_text(s)}"
@@ -457,6 +457,19 @@ def call_gene(
         )
     candidates = tuple(pairs[:MAX_CANDIDATES])
     call = _with(base, candidates=candidates, truncated=len(pairs) > MAX_CANDIDATES)
+    if unresolved:
+        named = tuple(sites[i].pid for i in unresolved)
+        shown = " or ".join(candidates) + (" or others" if call.truncated else "")
+        call = _with(
+            call,
+            unphased_positions=named,
+            notes=(
+                *call.notes,
+                f"{gene}: {', '.join(named)} are heterozygous without phase, and which "
+                f"chromosome carries each variant changes the diplotype ({shown}); "
+                "phased genotypes (GT with | and one PS) would decide it",
+            ),
+        )
     if len(pairs) == 1:
         return GeneResult(diplotype=candidates[0], call=call)
     return GeneResult(call=call)
@@ -575,13 +588,19 @@ def _all_spellings(
     return spelled
 
 
-def _best_pairs(defs: AlleleDefinitions, sites: Sequence[_Site]) -> list[str]:
-    """Every best-scoring diplotype that fits, best first (see the module docstring)."""
+def _best_pairs(defs: AlleleDefinitions, sites: Sequence[_Site]) -> tuple[list[str], list[int]]:
+    """Every diplotype that fits, best-scoring first, and the positions phasing would decide.
+
+    Each way of arranging the heterozygous positions on the two chromosomes that defined
+    alleles explain is kept (see the module docstring): the second list holds the
+    heterozygous positions (indices into ``sites``) whose arrangement is unknown, and is
+    empty when the genotypes allow one arrangement only.
+    """
     entries, refs, observed, full = _entries(defs, sites)
 
-    # scores and phasings count only fully called positions: the unknown side of a partial
-    # call (./1) can hide an allele just as a missing position can. A position an IUPAC code
-    # leaves open scores only when the sample has the variant base there.
+    # scores and arrangements count only fully called positions: the unknown side of a
+    # partial call (./1) can hide an allele just as a missing position can. A position an
+    # IUPAC code leaves open scores only when the sample has the variant base there.
     def score(name: str, vec: tuple[str, ...]) -> int:
         if not defs.alleles[name]:
             return len(full)
@@ -599,15 +618,38 @@ def _best_pairs(defs: AlleleDefinitions, sites: Sequence[_Site]) -> list[str]:
             key = (pa, pb) if pa <= pb else (pb, pa)
             groups.setdefault(key, []).append((scores[x] + scores[y], _diplotype(a, b)))
     if not groups:
-        return []
-    best = max(max(s for s, _ in g) for g in groups.values())
-    chosen = [item for g in groups.values() if max(s for s, _ in g) == best for item in g]
-    chosen.sort(key=lambda item: (-item[0], natural_key(item[1])))
-    return list(dict.fromkeys(d for _, d in chosen))
+        return [], []
+    # one group per arrangement of the fully called positions; the highest-scoring one (the
+    # arrangement PharmCAT's matcher would report alone) is listed first
+    tops = [(max(s for s, _ in g), g) for g in groups.values()]
+    chosen = [(top, s, d) for top, g in tops for s, d in g]
+    chosen.sort(key=lambda item: (-item[0], -item[1], natural_key(item[2])))
+    diplotypes = list(dict.fromkeys(d for _, _, d in chosen))
+    if len(groups) == 1:
+        return diplotypes, []
+    return diplotypes, _unresolved(sites, full)
+
+
+def _unresolved(sites: Sequence[_Site], full: Sequence[int]) -> list[int]:
+    """The heterozygous positions whose arrangement on the chromosomes is unknown.
+
+    Unphased ones, and phased ones too when they lie in more than one phase set (the sets'
+    orientation to each other is unknown).
+    """
+    het = [i for i in full if sites[i].bases[0] != sites[i].bases[1]]
+    unphased = [i for i in het if sites[i].phase is None]
+    if len({sites[i].phase for i in het if sites[i].phase is not None}) > 1:
+        return het
+    return unphased
 
 
 def _best_single(defs: AlleleDefinitions, sites: Sequence[_Site]) -> list[str]:
-    """Every best-scoring single allele that fits haploid genotypes (one X chromosome)."""
+    """Every single allele that fits haploid genotypes (one X chromosome), best-scoring first.
+
+    One chromosome has no arrangement to choose, so every fitting allele is kept: those that
+    differ only at uncalled positions stay possible (scoring them away would read a missing
+    position as reference and call a deficient allele normal).
+    """
     entries, refs, observed, _ = _entries(defs, sites)
     fitting: dict[str, int] = {}
     for name, vec in entries:
@@ -619,10 +661,7 @@ def _best_single(defs: AlleleDefinitions, sites: Sequence[_Site]) -> list[str]:
                 else sum(1 for i in called if vec[i] != refs[i])
             )
             fitting[name] = max(fitting.get(name, 0), value)
-    if not fitting:
-        return []
-    best = max(fitting.values())
-    return sorted((n for n, v in fitting.items() if v == best), key=natural_key)
+    return sorted(fitting, key=lambda n: (-fitting[n], natural_key(n)))
 
 
 def _fits(

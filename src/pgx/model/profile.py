@@ -85,6 +85,10 @@ class GeneCall:
             than one means the call is ambiguous: the phenotype is stated only if all agree.
         truncated: More diplotypes fit than ``candidates`` lists (the phenotype is then
             never stated).
+        unphased_positions: Heterozygous positions whose arrangement on the two chromosomes
+            (same or different) the VCF does not give and which changes the diplotype:
+            ``candidates`` holds every arrangement the definitions explain, and phased
+            genotypes would decide between them.
         assume_reference: Positions absent from the VCF were taken as reference.
         assumed_positions: The positions taken as reference because the VCF lacks them
             (only when ``assume_reference`` is set and the VCF covers the gene at all).
@@ -100,6 +104,7 @@ class GeneCall:
     unmatched_variants: tuple[str, ...] = field(default=(), converter=to_tuple)
     candidates: tuple[str, ...] = field(default=(), converter=to_tuple)
     truncated: bool = False
+    unphased_positions: tuple[str, ...] = ()
     assume_reference: bool = False
     assumed_positions: tuple[str, ...] = field(default=(), converter=to_tuple)
     overridden: str | None = None
