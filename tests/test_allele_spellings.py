@@ -160,7 +160,9 @@ def _call(tmp: Path, gene: str, pair: tuple[str, str], pick: dict[str, str]) -> 
         # *2 allows A or G at rs58973490 (R); with A, *2 + *11 explains the genotypes too
         ("CYP2C19", ("*1", "*2"), {"R": "G"}, ("*1/*2",)),
         ("CYP2C19", ("*1", "*2"), {"R": "A"}, ("*1/*2", "*2/*11")),
-        ("CYP2B6", ("*1", "*18"), {"R": "G"}, ("*1/*18",)),
+        # *18 allows A or G at rs2279343 (R); with G there, unphased, *4 (rs2279343 G) with
+        # an *18 that has A is the other arrangement (both intermediate metabolizers)
+        ("CYP2B6", ("*1", "*18"), {"R": "G"}, ("*1/*18", "*4/*18")),
     ],
 )
 def test_iupac_codes_match_either_base(
