@@ -265,3 +265,16 @@ def test_lab_units_match_case_insensitively(tmp_path: Path, unit: str) -> None:
 def test_unknown_drug_gets_a_suggestion() -> None:
     with pytest.raises(InputError, match="did you mean clopidogrel"):
         evaluate({}, drugs=["clopidogrl"])
+
+
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [("clopidogrl", "(did you mean clopidogrel?)"), ("Tagrisso", "(a brand name or salt?)")],
+)
+def test_a_misspelt_medication_gets_a_suggestion(name: str, hint: str) -> None:
+    """A typo on the medication list is named as one; an unknown name may be a brand."""
+    report = evaluate({"clinical": {"medications": [name]}}, now=NOW)
+    assert (
+        f"drug '{name}' is not in pgx's drug table {hint}: rules about drugs and drug classes "
+        "treat it as possibly any of them"
+    ) in report.warnings

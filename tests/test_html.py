@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from pgx import evaluate, load_profile
+from pgx.render._relevance import GROUP_TITLES, finding_groups
 from tests.helpers import NOW, ROOT
 
 _BROWSERS = ("chromium", "chromium-browser", "google-chrome")
@@ -82,13 +83,32 @@ def test_escapes_everything_from_input() -> None:
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
 
 
+def _glance(seen: str) -> list[tuple[str, list[str]]]:
+    """The at-a-glance table as read: (group title, cells) per finding row."""
+    lines = seen.split("\nFindings (", 1)[1].splitlines()
+    start = lines.index("drugs\taction\tevidence\tsource\tsummary")
+    rows: list[tuple[str, list[str]]] = []
+    group = ""
+    for line in lines[start + 1 :]:
+        if "\t" in line:
+            rows.append((group, line.split("\t")))
+        elif line.strip() in GROUP_TITLES.values() and (not rows or rows[-1][0] != line.strip()):
+            group = line.strip()
+        else:
+            break
+    return rows
+
+
 def test_what_a_reader_sees(crc_page: str, tmp_path: Path) -> None:
     seen = _seen(crc_page, tmp_path)
     assert seen.startswith("pgx report — P-CRC-IGF1R")
     report = evaluate(load_profile(ROOT / "examples" / "profiles" / "crc-igf1r.yaml"), now=NOW)
-    # every finding's summary is on the page, in the report's order
-    positions = [seen.index(f.summary, seen.index("Findings (")) for f in report.findings]
-    assert report.findings and positions == sorted(positions)
+    # every finding's summary is at a glance, in the report's groups and order
+    glance = _glance(seen)
+    expected = [(g.title, f) for g in finding_groups(report) for f in g.findings]
+    assert report.findings and len(glance) == len(expected)
+    for (group, row), (title, finding) in zip(glance, expected, strict=True):
+        assert (group, row[4]) == (title, finding.summary)
     # the undecided rules are summarised; the list itself is folded away
     assert "could not be decided:" in seen
     assert "Every undecided rule" in seen
@@ -102,8 +122,8 @@ def test_what_a_reader_sees(crc_page: str, tmp_path: Path) -> None:
 def test_warnings_are_read_first(tmp_path: Path) -> None:
     profile = {"id": "W", "germline": {"CYP2C91": {"diplotype": "*1/*1"}}}
     seen = _seen(evaluate(profile, now=NOW).to_html(), tmp_path)
-    assert seen.index("Warnings") < seen.index("Findings (")
-    assert "CYP2C91" in seen.split("Findings (")[0]
+    assert seen.index("Warnings") < seen.index("\nFindings (")
+    assert "CYP2C91" in seen.split("\nFindings (")[0]
 
 
 def test_full_mode_opens_the_undecided_rules(tmp_path: Path) -> None:
@@ -139,10 +159,8 @@ def test_source_column_says_where_each_finding_comes_from(tmp_path: Path) -> Non
     }
     report = evaluate(profile, drugs=["clopidogrel", "cetuximab"], now=NOW)
     seen = _seen(report.to_html(), tmp_path)
-    glance = seen.split("Findings (")[1].split("For current")[0].split("Tumour")[0]
-    assert "drugs\taction\tevidence\tsource\tsummary" in glance
-    rows = [line.split("\t") for line in glance.splitlines() if "\t" in line]
-    sources = sorted((row[0].split(",")[0], row[3]) for row in rows[1:])
+    rows = [row for _, row in _glance(seen)]
+    sources = sorted((row[0].split(",")[0], row[3]) for row in rows)
     assert sources == [  # CPIC and DPWG both advise on clopidogrel: a row each
         ("cetuximab", "FDA label, literature"),
         ("clopidogrel (current)", "CPIC"),
@@ -151,3 +169,29 @@ def test_source_column_says_where_each_finding_comes_from(tmp_path: Path) -> Non
     markdown = report.to_markdown()
     assert "| evidence | source | summary |" in markdown
     assert "- **Source:** CPIC" in markdown
+
+
+def test_contents_links_and_severity_marks(tmp_path: Path) -> None:
+    """A long page opens with links to its parts; each glance row carries its severity."""
+    profile = {
+        "id": "C",
+        "germline": {"CYP2C19": {"diplotype": "*2/*2"}, "CYP2C91": {"diplotype": "*1/*1"}},
+        "clinical": {"medications": ["clopidogrel"]},
+    }
+    report = evaluate(profile, now=NOW)
+    page = report.to_html()
+    seen = _seen(page, tmp_path)
+    contents = next(x for x in seen.splitlines() if x.startswith("Warnings ("))
+    assert seen.index(contents) < seen.index("\nWarnings\n") < seen.index("\nFindings (")
+    assert contents == (
+        f"Warnings ({len(report.warnings)}) · Findings ({len(report.findings)}) · "
+        f"Germline results (2 genes) · Could not be decided ({len(report.indeterminate)}) · "
+        "Legend"
+    )
+    for target in re.findall(r"<nav class='contents'.*?</nav>", page)[0].split("href='#")[1:]:
+        assert f"id='{target.split(chr(39))[0]}'" in page
+    first = report.findings[0]
+    assert first.current and first.indicator == "warning"
+    assert f"<tr class='warning current'><td>{html.escape(', '.join(first.drugs))}" in page
+    assert _glance(seen)[0][0] == "For current medications"
+    assert "nav.contents { display: none; }" in page  # not printed

@@ -102,9 +102,13 @@ class Facts:
             names = list(clinical.medications or ()) + [t.drug for t in clinical.therapies or ()]
             for name in names:
                 if name.strip().lower() not in knowledge.drugs:
+                    # a near miss is most likely a typo; otherwise a brand name or salt
+                    hint = did_you_mean(name.strip(), knowledge.drugs) or (
+                        " (a brand name or salt?)"
+                    )
                     self.warnings.add(
-                        f"drug '{name}' is not in pgx's drug table (a brand name or salt?): "
-                        "rules about drugs and drug classes treat it as possibly any of them"
+                        f"drug '{name}' is not in pgx's drug table{hint}: rules about drugs "
+                        "and drug classes treat it as possibly any of them"
                     )
 
     def leaf(self, index: int) -> Truth:

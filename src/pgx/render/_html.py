@@ -54,10 +54,17 @@ dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .8re
 dl.meta dt { font-weight: 600; }
 dl.meta dd { margin: 0; }
 .legend { font-size: .85rem; color: var(--muted); }
+nav.contents { font-size: .9rem; margin: .4rem 0 0; }
+.glance tr.critical td:first-child { border-left: 6px solid var(--critical); }
+.glance tr.warning td:first-child { border-left: 6px solid var(--warning); }
+.glance tr.info td:first-child { border-left: 6px solid var(--info); }
+.glance tr.current td:first-child { font-weight: 600; }
+.glance tr.group th { background: #e9e9e9; font-size: .85rem; }
 code { font-size: .85em; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }
   .finding, .warnings { background: none; }
+  nav.contents { display: none; }
   a { color: inherit; text-decoration: none; }
 }
 """
@@ -140,17 +147,43 @@ def _finding(f: Finding) -> str:
 
 
 def _glance(report: Report) -> str:
-    rows = "".join(
-        f"<tr class='{f.indicator}'><td>{_e(', '.join(f.drugs))}"
-        f"{' (current)' if f.current else ''}</td><td>{_e(_words(f.action))}</td>"
-        f"<td>{_e(f.evidence.level)}</td><td>{_e(finding_source(f))}</td>"
-        f"<td>{_e(f.summary)}</td></tr>"
-        for f in report.findings
-    )
+    """The findings at a glance, in the groups the detail below uses.
+
+    Each row is marked by its severity (a coloured edge); current drugs are in bold.
+    """
+    rows = []
+    for group in finding_groups(report):
+        rows.append(f"<tr class='group'><th colspan='5'>{_e(group.title)}</th></tr>")
+        for f in group.findings:
+            current = " current" if f.current else ""
+            rows.append(
+                f"<tr class='{f.indicator}{current}'><td>{_e(', '.join(f.drugs))}"
+                f"{' (current)' if f.current else ''}</td><td>{_e(_words(f.action))}</td>"
+                f"<td>{_e(f.evidence.level)}</td><td>{_e(finding_source(f))}</td>"
+                f"<td>{_e(f.summary)}</td></tr>"
+            )
     return (
         "<table class='glance'><thead><tr><th>drugs</th><th>action</th><th>evidence</th>"
-        f"<th>source</th><th>summary</th></tr></thead><tbody>{rows}</tbody></table>"
+        f"<th>source</th><th>summary</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
     )
+
+
+def _contents(report: Report) -> str:
+    """Links to each part of a long page (not printed)."""
+    parts = []
+    if report.warnings:
+        parts.append(("warnings", f"Warnings ({len(report.warnings)})"))
+    parts.append(("findings", f"Findings ({len(report.findings)})"))
+    if report.phenotypes:
+        genes = len(report.phenotypes)
+        parts.append(("germline", f"Germline results ({genes} gene{'' if genes == 1 else 's'})"))
+    if report.conflicts:
+        parts.append(("conflicts", f"Conflicts ({len(report.conflicts)})"))
+    if report.indeterminate:
+        parts.append(("undecided", f"Could not be decided ({len(report.indeterminate)})"))
+    parts.append(("legend", "Legend"))
+    links = " · ".join(f"<a href='#{key}'>{_e(text)}</a>" for key, text in parts)
+    return f"<nav class='contents' aria-label='Contents'>{links}</nav>"
 
 
 def _germline(report: Report) -> str:
@@ -165,7 +198,7 @@ def _germline(report: Report) -> str:
             f"<td>{_e(germline_note(p))}</td></tr>"
         )
     return (
-        "<h2>Germline results</h2><table class='germline'><thead><tr><th>gene</th>"
+        "<h2 id='germline'>Germline results</h2><table class='germline'><thead><tr><th>gene</th>"
         "<th>result</th><th>phenotype</th><th>activity score</th><th>note</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
@@ -180,7 +213,7 @@ def _undecided(report: Report, mode: UndecidedMode) -> str:
     )
     opened = " open" if mode == "full" else ""
     return (
-        f"<h2>Could not be decided ({len(report.indeterminate)})</h2>"
+        f"<h2 id='undecided'>Could not be decided ({len(report.indeterminate)})</h2>"
         f"<p>{_e(undecided_sentence(report, groups))} Missing data is never assumed normal.</p>"
         f"<ul class='undecided'>{items}</ul>"
         f"<details class='undecided-rules'{opened}><summary>Every undecided rule</summary>"
@@ -192,7 +225,7 @@ def _legend() -> str:
     levels = "".join(f"<dt>level {_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in EVIDENCE_WORDS)
     actions = "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in ACTION_WORDS)
     return (
-        "<section class='legend'><h2>Legend</h2>"
+        "<section class='legend'><h2 id='legend'>Legend</h2>"
         f"<p>Evidence levels</p><dl class='meta'>{levels}</dl>"
         f"<p>Actions, most severe first</p><dl class='meta'>{actions}</dl>"
         "<p>Findings for the patient's current medications (or the order) come first, then "
@@ -216,14 +249,17 @@ def render_html(report: Report, undecided: UndecidedMode = "summary") -> str:
         f"{_e(report.pgx_version)} with ruleset {_e(rs.name)} {_e(rs.version)} (sha256 "
         f"<code>{_e(rs.sha256[:12])}…</code>); input sha256 "
         f"<code>{_e(report.input_sha256[:12])}…</code></p>",
+        _contents(report),
     ]
     if report.drugs is not None:
         body.append(f"<p>Limited to rules about: {_e(', '.join(report.drugs))}.</p>")
     if report.warnings:
         items = "".join(f"<li>{_e(w)}</li>" for w in report.warnings)
-        body.append(f"<section class='warnings' role='alert'><h2>Warnings</h2><ul>{items}</ul>")
-        body.append("</section>")
-    body.append(f"<h2>Findings ({len(report.findings)})</h2>")
+        body.append(
+            "<section class='warnings' role='alert'><h2 id='warnings'>Warnings</h2>"
+            f"<ul>{items}</ul></section>"
+        )
+    body.append(f"<h2 id='findings'>Findings ({len(report.findings)})</h2>")
     if report.findings:
         body.append(_glance(report))
     else:
@@ -246,7 +282,7 @@ def render_html(report: Report, undecided: UndecidedMode = "summary") -> str:
             + "</li>"
             for c in report.conflicts
         )
-        body.append(f"<h2>Conflicts</h2><ul>{items}</ul>")
+        body.append(f"<h2 id='conflicts'>Conflicts</h2><ul>{items}</ul>")
     if report.superseded:
         items = "".join(
             f"<li><code>{_e(s.rule_id)}</code> hidden by <code>{_e(s.superseded_by)}</code></li>"
