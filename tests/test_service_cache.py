@@ -10,13 +10,16 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import jwt
 import orjson
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from pgx import default_ruleset
 from pgx.service import ServiceConfig
@@ -26,6 +29,7 @@ from pgx.service._hooks import handle, read_call
 from tests.service_support import CLOPIDOGREL, RXNORM, Server, free_port, order, request
 
 SELECT = "/cds-services/pgx-order-select"
+ISSUER = "https://ehr.example.org"
 
 
 def _key(body: dict[str, Any], sha: str | None = None, version: str = "1") -> bytes | None:
@@ -184,9 +188,21 @@ def test_feedback_log_lines_stay_whole_with_several_processes(tmp_path: Path) ->
 
 
 # ------------------------------------------------------------------ pgx serve --workers
+def _token(key: rsa.RSAPrivateKey, aud: str) -> dict[str, str]:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": aud, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4())}
+    token = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k1"})
+    return {"authorization": f"Bearer {token}"}
+
+
 def test_serve_with_two_workers(tmp_path: Path) -> None:
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
     log = tmp_path / "feedback.jsonl"
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [jwk | {"kid": "k1", "alg": "RS256"}]}))
     pgx = Path(sys.executable).with_name("pgx")
     command = [str(pgx), "serve", "--port", str(port), "--workers", "2"]
     proc = subprocess.Popen(
@@ -194,12 +210,12 @@ def test_serve_with_two_workers(tmp_path: Path) -> None:
             *command,
             *("--feedback-log", str(log), "--cache-size", "8", "--cache-ttl", "30"),
             *("--cors-origin", "https://sandbox.cds-hooks.org"),
+            *("--service-url", url, "--issuer", f"{ISSUER}={jwks}"),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
     try:
-        url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
         with httpx.Client(base_url=url, timeout=30) as http:
             while True:
@@ -213,13 +229,22 @@ def test_serve_with_two_workers(tmp_path: Path) -> None:
                 time.sleep(0.3)
             codeine = order("o4", {"system": RXNORM, "code": "2670"})
             for _ in range(4):
-                reply = http.post(SELECT, json=request("order-select", codeine))
-                assert reply.status_code == 200
+                body = request("order-select", codeine)
+                reply = http.post(SELECT, json=body, headers=_token(key, url + SELECT))
+                assert reply.status_code == 200, reply.text
                 assert "cpic-cyp2d6-codeine-intermediate" in reply.text
             assert http.get("/healthz").json()["cache"]["size"] == 8
             origin = {"Origin": "https://sandbox.cds-hooks.org"}  # the setup reached the workers
             reply = http.get("/cds-services", headers=origin)
             assert reply.headers["access-control-allow-origin"] == origin["Origin"]
+        # one register of token ids for both workers: a replay fails on either of them
+        once = _token(key, url + SELECT)
+        body = request("order-select", codeine)
+        assert httpx.post(url + SELECT, json=body, headers=once).status_code == 200
+        for _ in range(8):  # a new connection each time: the workers take turns accepting
+            replay = httpx.post(url + SELECT, json=body, headers=once)
+            assert replay.status_code == 401
+            assert "already used" in replay.json()["error"]
     finally:
         os.kill(proc.pid, signal.SIGINT)
         proc.communicate(timeout=30)
@@ -234,3 +259,17 @@ def test_serve_command_checks_worker_and_cache_options(
     assert main(["serve", "--workers", "0"]) == 2
     assert "expected ≥ 1 worker" in capsys.readouterr().err
     assert main(["serve", "--cache-size", "-1"]) == 2
+
+
+def test_a_shared_register_is_shared_and_forgets_nothing_unexpired(tmp_path: Path) -> None:
+    from pgx.service._replay import MemoryRegister, SharedRegister
+
+    path = tmp_path / "jti.sqlite3"
+    one, two = SharedRegister(path), SharedRegister(path)
+    later = time.time() + 300
+    assert one.first_use("iss\njti-1", later)
+    assert not two.first_use("iss\njti-1", later)  # another process's connection sees it
+    assert two.first_use("iss\njti-2", later)
+    memory = MemoryRegister()
+    assert memory.first_use("k", later)
+    assert not memory.first_use("k", later)

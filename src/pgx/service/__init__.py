@@ -9,8 +9,12 @@ Needs the ``server`` extra: ``pip install 'pgx[server]'``.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from attrs import evolve
 
 from pgx.model.ruleset import RuleSet
 from pgx.service._app import SETUP_VARIABLE, ServiceConfig, create_app, setup_json
@@ -50,12 +54,16 @@ def serve(
     import uvicorn  # noqa: PLC0415 - the server is only needed to serve
 
     cfg = config if config is not None else ServiceConfig()
+    shared: Path | None = None
     if workers < 1:
         raise ValueError(f"workers must be at least 1, found {workers}")
     app: Starlette | str
     if workers > 1:
         if isinstance(ruleset, RuleSet):
             raise ValueError("with several workers pass the rules' path: each worker loads it")
+        if cfg.issuers and cfg.replay_register is None:  # one jti register for all workers
+            shared = Path(tempfile.mkdtemp(prefix="pgx-serve-"))  # private: mode 0700
+            cfg = evolve(cfg, replay_register=shared / "jti.sqlite3")
         os.environ[SETUP_VARIABLE] = setup_json(None if ruleset is None else str(ruleset), cfg)
         app = "pgx.service._app:app_from_environment"  # uvicorn imports it in each worker
     else:
@@ -65,13 +73,17 @@ def serve(
             ruleset = load_ruleset(ruleset)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         app = create_app(ruleset, cfg)
-    uvicorn.run(
-        app,
-        factory=workers > 1,
-        workers=workers,
-        host=host,
-        port=port,
-        access_log=False,  # the service logs one line per call, without patient data
-        log_level="info",
-        server_header=False,
-    )
+    try:
+        uvicorn.run(
+            app,
+            factory=workers > 1,
+            workers=workers,
+            host=host,
+            port=port,
+            access_log=False,  # the service logs one line per call, without patient data
+            log_level="info",
+            server_header=False,
+        )
+    finally:
+        if shared is not None:
+            shutil.rmtree(shared, ignore_errors=True)

@@ -26,6 +26,7 @@ from pgx.service._auth import Verifier
 from pgx.service._cache import Answer, AnswerCache, call_key
 from pgx.service._feedback import append_records, feedback_records
 from pgx.service._hooks import RequestError, answer, discovery, log_fields, read_call, service
+from pgx.service._replay import SharedRegister
 
 __all__ = ["SETUP_VARIABLE", "ServiceConfig", "app_from_environment", "create_app", "setup_json"]
 
@@ -51,6 +52,8 @@ class ServiceConfig:
         cache_ttl: Seconds a kept answer is served for.
         cors_origins: Web origins whose browser-based CDS Clients (the CDS Hooks sandbox) may
             call the service (``*`` for any); empty sends no CORS headers.
+        replay_register: A SQLite file of accepted JWT ids shared by several server
+            processes (``pgx serve --workers N`` makes one); ``None`` keeps them in memory.
     """
 
     service_url: str | None = None
@@ -61,6 +64,7 @@ class ServiceConfig:
     cache_size: int = 1024
     cache_ttl: float = 600.0
     cors_origins: tuple[str, ...] = ()
+    replay_register: Path | None = None
 
 
 class _Cards:
@@ -141,7 +145,8 @@ class _App:
         if cfg.issuers:
             if not cfg.service_url:
                 raise ValueError("JWT issuers need the service URL (the tokens' audience)")
-            self.verifier = Verifier(cfg.issuers, cfg.service_url)
+            register = None if cfg.replay_register is None else SharedRegister(cfg.replay_register)
+            self.verifier = Verifier(cfg.issuers, cfg.service_url, register)
         self.cards = _Cards()
         self.answers = AnswerCache(cfg.cache_size, cfg.cache_ttl)
 
@@ -277,6 +282,9 @@ def setup_json(rules: str | None, config: ServiceConfig) -> str:
             "cache_size": config.cache_size,
             "cache_ttl": config.cache_ttl,
             "cors_origins": list(config.cors_origins),
+            "replay_register": None
+            if config.replay_register is None
+            else str(config.replay_register),
         }
     ).decode()
 
@@ -289,6 +297,8 @@ def app_from_environment() -> Starlette:
     rules = setup.pop("rules")
     log_path = setup.pop("feedback_log")
     setup["cors_origins"] = tuple(setup["cors_origins"])
+    register = setup.pop("replay_register")
+    setup["replay_register"] = None if register is None else Path(register)
     config = ServiceConfig(feedback_log=None if log_path is None else Path(log_path), **setup)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     return create_app(default_ruleset() if rules is None else load_ruleset(rules), config)

@@ -23,6 +23,7 @@ from typing import Any
 import jwt
 
 from pgx.service._hooks import RequestError
+from pgx.service._replay import MemoryRegister, ReplayRegister
 
 __all__ = ["RemoteKeys", "Verifier"]
 
@@ -131,10 +132,17 @@ class Verifier:
         issuers: Issuer (``iss``) to the JWKS that holds its public keys: a file path or an
             ``http(s)://`` URL.
         service_url: The service's public base URL, e.g. ``https://cds.example.org``.
+        register: Where accepted token ids are kept (this process's memory by default).
     """
 
-    def __init__(self, issuers: Mapping[str, str], service_url: str) -> None:
+    def __init__(
+        self,
+        issuers: Mapping[str, str],
+        service_url: str,
+        register: ReplayRegister | None = None,
+    ) -> None:
         self.service_url = service_url.rstrip("/")
+        self._register = register if register is not None else MemoryRegister()
         self._file_keys: dict[str, jwt.PyJWKSet] = {}
         self._clients: dict[str, RemoteKeys] = {}
         for issuer, source in issuers.items():
@@ -143,8 +151,6 @@ class Verifier:
             else:
                 data = json.loads(Path(source).read_text(encoding="utf-8"))
                 self._file_keys[issuer] = jwt.PyJWKSet.from_dict(data)
-        self._seen: dict[str, float] = {}
-        self._lock = threading.Lock()
 
     def _key(self, issuer: str, token: str, kid: str | None) -> Any:
         if issuer in self._clients:
@@ -188,14 +194,9 @@ class Verifier:
             )
         except jwt.PyJWTError as exc:
             raise _unauthorized(str(exc)) from None
-        self._once(str(claims["jti"]), float(claims["exp"]))
+        self._once(issuer, str(claims["jti"]), float(claims["exp"]))
         return claims
 
-    def _once(self, jti: str, expires: float) -> None:
-        now = time.time()
-        with self._lock:
-            if len(self._seen) > 10_000:
-                self._seen = {k: v for k, v in self._seen.items() if v > now}
-            if jti in self._seen:
-                raise _unauthorized("token already used (jti seen before)")
-            self._seen[jti] = expires + 60
+    def _once(self, issuer: str, jti: str, expires: float) -> None:
+        if not self._register.first_use(f"{issuer}\n{jti}", expires):
+            raise _unauthorized("token already used (jti seen before)")
