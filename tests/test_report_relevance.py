@@ -249,3 +249,51 @@ def test_no_tumour_hides_oncology_undecided_in_cards(rules: object, tmp_path: Pa
     report = evaluate({}, rules, now=NOW)  # type: ignore[arg-type]
     text = json.dumps(cards(report))
     assert "g-tumor-a" not in text
+
+
+def test_explain_lists_the_rules_about_a_drug_or_gene_given_as_rule() -> None:
+    """``--rule clopidogrel`` (or a typo of it, or a gene) names the rule ids to give instead."""
+    from pgx import InputError, default_ruleset
+
+    bundled = default_ruleset()
+    about = [r.id for r in bundled.rules if "clopidogrel" in r.drugs]
+    assert "cpic-cyp2c19-clopidogrel-poor" in about
+    for word in ("clopidogrel", "Clopidogrl"):
+        with pytest.raises(InputError) as info:
+            explain({}, word)
+        assert str(info.value).endswith(
+            f"no rule '{word}' in ruleset {bundled.name} {bundled.version}; give a rule id: "
+            f"the rules about the drug clopidogrel are {', '.join(about)}"
+        )
+    with pytest.raises(InputError, match=r"the rules about the gene CYP2C19 are .* and \d+ more$"):
+        explain({}, "cyp2c19")
+
+
+def test_explain_shows_the_profile_warnings(rules: object) -> None:
+    """A gene typo in the profile is said in the explanation, not only "not tested"."""
+    exp = explain({"germline": {"CYP2C91": {"diplotype": "*1/*3"}}}, "d-warfarin", rules)  # type: ignore[arg-type]
+    assert exp.outcome == "indeterminate"
+    (warning,) = exp.warnings
+    assert "'CYP2C91'" in warning and "(did you mean CYP2C9?)" in warning
+    text = exp.to_markdown()
+    assert text.index("## Warnings") < text.index("## Facts")
+
+
+def test_undecided_labels_read_as_words() -> None:
+    """Lab, diagnosis and genotype facts are named as a reader says them; long drug lists end."""
+    report = evaluate({"germline": {"CYP2C19": {"diplotype": "*1/*1"}}}, now=NOW)
+    by_fact = {
+        g["fact"]: g
+        for g in json.loads(report.to_json(undecided="summary"))["undecided"]["by_fact"]
+    }
+    assert by_fact["clinical.labs.HbA1c"]["label"] == "HbA1c (lab)"
+    assert by_fact["clinical.diagnoses"]["label"] == "diagnoses"
+    vkorc1 = by_fact["germline.VKORC1.variants.rs9923231"]
+    assert (vkorc1["label"], vkorc1["status"]) == ("VKORC1 rs9923231 genotype", "not tested")
+    markdown = report.to_markdown()
+    assert "- HbA1c (lab) — " in markdown
+    assert "- VKORC1 rs9923231 genotype: not tested — " in markdown
+    tumour = next(line for line in markdown.splitlines() if line.startswith("- a tumour profile"))
+    drugs = by_fact["tumor"]["drugs"]
+    assert len(drugs) > 12
+    assert tumour.endswith(f"{', '.join(drugs[:12])}, and {len(drugs) - 12} more")

@@ -90,6 +90,7 @@ class RuleOutcome:
     def __init__(self, rule: rs.Rule, truth: Truth, facts: Facts) -> None:
         self.rule = rule
         self.truth = truth
+        self.warnings = tuple(sorted(facts.warnings))  # about the profile (a gene typo...)
         leaf_ids = facts.compiled.rule_leaves[rule.id]
         self.trace = tuple(facts.entry(i) for i in leaf_ids)
         self.missing: tuple[str, ...] = ()

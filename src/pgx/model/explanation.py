@@ -26,6 +26,8 @@ class Explanation:
         missing: For an indeterminate rule, the profile paths that would decide it.
         would_fire_if: For an indeterminate rule, what is still undecided, in words.
         superseded_by: Active rules that fire for this profile and hide this rule's finding.
+        warnings: Problems with the profile the report would list (a gene or drug pgx does
+            not know, with a suggestion), so a typo does not read as "not tested" unseen.
     """
 
     rule: Rule
@@ -36,6 +38,7 @@ class Explanation:
     missing: tuple[str, ...] = ()
     would_fire_if: str | None = None
     superseded_by: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     def to_markdown(self) -> str:
         """The explanation as a tumor-board-style note (`pgx.render.explanation_markdown`)."""

@@ -246,6 +246,11 @@ def render_explanation(explanation: Explanation) -> str:
             if explanation.superseded_by
             else []
         ),
+        *(
+            ["", "## Warnings", "", *(f"- {w}" for w in explanation.warnings)]
+            if explanation.warnings
+            else []
+        ),
         "",
         "## Facts",
         "",

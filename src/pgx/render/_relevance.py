@@ -147,6 +147,14 @@ def _needs_tumor(item: Indeterminate) -> bool:
     return any(m.split(".", 1)[0] == "tumor" for m in item.missing)
 
 
+#: Clinical facts as a reader names them (the undecided summary's labels).
+_CLINICAL_WORDS = {
+    "diagnoses": "diagnoses",
+    "medications": "current medications",
+    "therapies": "prior therapies",
+}
+
+
 def _label(fact: str, report: Report) -> tuple[str, str | None]:
     parts = fact.split(".")
     if parts[0] == "germline" and len(parts) == 2:
@@ -156,6 +164,14 @@ def _label(fact: str, report: Report) -> tuple[str, str | None]:
             return gene, "not tested"
         # given, yet unusable: say why, so it does not read as a missing test
         return gene, f"given, but: {given.reason or given.status.replace('_', ' ')}"
+    if parts[0] == "germline" and len(parts) == 4 and parts[2] == "variants":
+        gene, position = parts[1], parts[3]
+        status = "not tested" if gene not in report.phenotypes else None
+        return f"{gene} {position} genotype", status
+    if parts[0] == "clinical" and len(parts) == 3 and parts[1] == "labs":
+        return f"{parts[2]} (lab)", None
+    if parts[0] == "clinical" and len(parts) == 2 and parts[1] in _CLINICAL_WORDS:
+        return _CLINICAL_WORDS[parts[1]], None
     return fact, None
 
 
@@ -214,11 +230,17 @@ def undecided_sentence(report: Report, groups: Iterable[UndecidedGroup] | None =
     return f"{head} could not be decided: " + "; ".join(parts) + "."
 
 
+_DRUGS_SHOWN = 12  # drugs a summary line names before "and N more"
+
+
 def group_line(group: UndecidedGroup) -> str:
     """``CYP2C9: not tested — 1 rule about warfarin`` (plain text)."""
     status = f": {group.status}" if group.status and group.fact != "tumor" else ""
     label = group.label + (f" ({group.status})" if group.fact == "tumor" and group.status else "")
-    about = f" about {', '.join(group.drugs)}" if group.drugs else ""
+    drugs = list(group.drugs[:_DRUGS_SHOWN])
+    if len(group.drugs) > _DRUGS_SHOWN:  # the full list is in JSON and --undecided full
+        drugs.append(f"and {len(group.drugs) - _DRUGS_SHOWN} more")
+    about = f" about {', '.join(drugs)}" if drugs else ""
     return f"{label}{status} — {_plural(len(group.rules), 'rule', 'rules')}{about}"
 
 
