@@ -172,7 +172,8 @@ def test_a_full_store_is_replaced_and_results_stay_the_same(
     for profile in profiles:
         _same(profile, rules)
     assert engine.store is not first
-    assert engine.store.size <= 50 + len(engine.active) * 2 + len(engine.leaf_meta)
+    bound = 50 + len(engine.active) * 2 + len(engine.groups) + len(engine.leaf_meta)
+    assert engine.store.size <= bound
 
 
 def test_equal_conditions_share_one_condition_entry() -> None:
@@ -184,3 +185,14 @@ def test_equal_conditions_share_one_condition_entry() -> None:
         rule = engine.active[position][0]
         twin = engine.active[slots.index(slot)][0]
         assert rule.when == twin.when
+
+
+def test_rules_reading_the_same_leaves_are_looked_up_together() -> None:
+    """Each active rule is in exactly one group, and a group's rules read the same leaves."""
+    engine = compiled(_rules())
+    members = sorted(p for group in engine.groups for p in group)
+    assert members == list(range(len(engine.active)))
+    for group in engine.groups:
+        assert len({engine.active_leaves[p] for p in group}) == 1
+        assert list(group) == sorted(group)  # ruleset order within a group
+    assert len(engine.groups) < len(engine.active)

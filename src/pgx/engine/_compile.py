@@ -13,7 +13,7 @@ from typing import TypeAlias
 from pgx.engine._clinical import CLINICAL
 from pgx.engine._facts import Facts, LeafMeta, Observed
 from pgx.engine._germline import GERMLINE, genotype_key
-from pgx.engine._store import ConditionResult, Key, RuleEntry, Store
+from pgx.engine._store import ConditionResult, GroupEntry, Key, RuleEntry, Store
 from pgx.engine._tumor import TUMOR
 from pgx.model import ruleset as rs
 from pgx.model._words import describe, leaves_of
@@ -152,8 +152,14 @@ class CompiledRuleSet:
             itemgetter(*leaves) if leaves else _no_leaves for leaves in self.active_leaves
         )
         self.every_active_leaf = tuple(sorted({n for ns in self.active_leaves for n in ns}))
+        # rules reading the same leaves, in ruleset order: one key and one look-up for all
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for position, leaves in enumerate(self.active_leaves):
+            groups.setdefault(leaves, []).append(position)
+        self.groups = tuple(tuple(g) for g in groups.values())
+        self.group_key_of = tuple(self.key_of[g[0]] for g in self.groups)
         self._n_conditions = len(conditions)
-        self.store = Store(len(self.active), len(conditions))
+        self.store = self._new_store()
         by_drug: dict[str, list[int]] = {}
         for index, (rule, _) in enumerate(self.active):
             # only the drugs a rule is about: ordering an alternative it suggests (prasugrel)
@@ -184,8 +190,11 @@ class CompiledRuleSet:
         """The result store to use for one evaluation (a new one once the last is full)."""
         store = self.store
         if store.full:
-            store = self.store = Store(len(self.active), self._n_conditions)
+            store = self.store = self._new_store()
         return store
+
+    def _new_store(self) -> Store:
+        return Store(len(self.active), self._n_conditions, len(self.groups))
 
     def observe(self, facts: Facts, leaves: Iterable[int], store: Store) -> list[int]:
         """Evaluate ``leaves`` for ``facts``: their observation codes, by leaf index."""
@@ -234,6 +243,24 @@ class CompiledRuleSet:
         entry = store.rules[position][key] = (truth, payload)
         store.size += 1
         return entry
+
+    def decide_group(self, group: int, key: Key, facts: Facts, store: Store) -> GroupEntry:
+        """The entry of rule group ``group`` for an observation pattern not stored yet."""
+        fired = []
+        undecided = []
+        tables = store.rules
+        for position in self.groups[group]:
+            entry = tables[position].get(key)
+            if entry is None:
+                entry = self.decide(position, key, facts, store)
+            truth, payload = entry
+            if truth is Truth.TRUE:
+                fired.append((position, self.active[position][0], payload))
+            elif truth is Truth.UNKNOWN:
+                undecided.append(payload)
+        found = store.groups[group][key] = (tuple(fired), tuple(undecided))
+        store.size += 1
+        return found
 
     def outcome(self, profile: Profile, rule_id: str) -> RuleOutcome:
         """Evaluate one rule (whatever its status) with its full trace."""

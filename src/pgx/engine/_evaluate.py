@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
-from pgx.engine._compile import compiled
+from pgx.engine._compile import CompiledRuleSet, compiled
+from pgx.engine._facts import Facts
+from pgx.engine._store import Store
 from pgx.errors import InputError, Problem
 from pgx.model import ruleset as rs
 from pgx.model._words import did_you_mean
@@ -40,6 +42,7 @@ _AGAINST_USE = frozenset({"avoid", "use_alternative"})
 _FOR_USE = frozenset({"standard_dosing", "increase_dose", "reduce_dose", "consider"})
 _DOSE = frozenset({"standard_dosing", "reduce_dose", "increase_dose"})
 _RULE_ID = attrgetter("rule_id")
+_POSITION = itemgetter(0)
 
 
 def contradicts(a: str, b: str) -> bool:
@@ -141,20 +144,7 @@ def evaluate_profile(
     # this or any earlier profile) is a look-up, and only a new one walks the condition
     store = rules.current_store()
     codes = rules.observe(facts, leaves, store)
-    active, key_of, tables = rules.active, rules.key_of, store.rules
-    fired: list[tuple[rs.Rule, tuple[TraceEntry, ...]]] = []
-    undecided: list[Indeterminate] = []
-    for i in positions:
-        key = key_of[i](codes)
-        entry = tables[i].get(key)
-        if entry is None:
-            entry = rules.decide(i, key, facts, store)
-        truth, payload = entry
-        if truth is Truth.TRUE:
-            fired.append((active[i][0], payload))
-        elif truth is Truth.UNKNOWN:
-            undecided.append(payload)
-
+    fired, undecided = _judge(rules, facts, codes, store, None if requested is None else positions)
     hidden = {sid: rule.id for rule, _ in fired for sid in rule.supersedes}
     findings = [_finding(rule, trace, current) for rule, trace in fired if rule.id not in hidden]
     indeterminate = [i for i in undecided if i.rule_id not in hidden]
@@ -181,6 +171,50 @@ def evaluate_profile(
         has_tumor=profile.tumor is not None,
         uncovered_drugs=uncovered,
     )
+
+
+def _judge(
+    rules: CompiledRuleSet,
+    facts: Facts,
+    codes: list[int],
+    store: Store,
+    positions: Sequence[int] | None,
+) -> tuple[list[tuple[rs.Rule, tuple[TraceEntry, ...]]], list[Indeterminate]]:
+    """The firing rules (ruleset order) with their traces, and the undecided rules' entries.
+
+    ``positions``: the candidate rules (active positions), or ``None`` for every active rule.
+    """
+    fired: list[tuple[rs.Rule, tuple[TraceEntry, ...]]] = []
+    undecided: list[Indeterminate] = []
+    if positions is None:
+        # every active rule: one look-up per group of rules reading the same leaves
+        found: list[tuple[int, rs.Rule, tuple[TraceEntry, ...]]] = []
+        groups = store.groups
+        for g, key_of_group in enumerate(rules.group_key_of):
+            key = key_of_group(codes)
+            entry = groups[g].get(key)
+            if entry is None:
+                entry = rules.decide_group(g, key, facts, store)
+            if entry[0]:
+                found.extend(entry[0])
+            if entry[1]:
+                undecided.extend(entry[1])
+        found.sort(key=_POSITION)  # ruleset order: the later of two supersedes wins
+        fired = [(rule, trace) for _, rule, trace in found]
+    else:
+        active, key_of, tables = rules.active, rules.key_of, store.rules
+        for i in positions:
+            key = key_of[i](codes)
+            rule_entry = tables[i].get(key)
+            if rule_entry is None:
+                rule_entry = rules.decide(i, key, facts, store)
+            truth, payload = rule_entry
+            if truth is Truth.TRUE:
+                fired.append((active[i][0], payload))
+            elif truth is Truth.UNKNOWN:
+                undecided.append(payload)
+
+    return fired, undecided
 
 
 def _current_drugs(profile: Profile, requested: tuple[str, ...] | None) -> frozenset[str]:
