@@ -245,6 +245,20 @@ def test_serve_with_two_workers(tmp_path: Path) -> None:
             replay = httpx.post(url + SELECT, json=body, headers=once)
             assert replay.status_code == 401
             assert "already used" in replay.json()["error"]
+        # feedback names the card only; whichever worker receives it knows the card's rule
+        cards = httpx.post(url + SELECT, json=body, headers=_token(key, url + SELECT)).json()
+        card = next(c for c in cards["cards"] if isinstance(c["extension"]["pgx.rule"], dict))
+        feedback = {"feedback": [{"card": card["uuid"], "outcome": "accepted"}]}
+        for _ in range(6):
+            reply = httpx.post(
+                url + SELECT + "/feedback",
+                json=feedback,
+                headers=_token(key, url + SELECT + "/feedback"),
+            )
+            assert reply.json() == {"recorded": 1}
+        records = [json.loads(line) for line in log.read_text().splitlines()]
+        assert len(records) == 6
+        assert {r["rule"]["id"] for r in records} == {card["extension"]["pgx.rule"]["id"]}
     finally:
         os.kill(proc.pid, signal.SIGINT)
         proc.communicate(timeout=30)
@@ -261,15 +275,20 @@ def test_serve_command_checks_worker_and_cache_options(
     assert main(["serve", "--cache-size", "-1"]) == 2
 
 
-def test_a_shared_register_is_shared_and_forgets_nothing_unexpired(tmp_path: Path) -> None:
-    from pgx.service._replay import MemoryRegister, SharedRegister
+def test_shared_registers_are_shared_between_processes(tmp_path: Path) -> None:
+    from pgx.service._registers import MemoryTokens, SharedRegisters
 
-    path = tmp_path / "jti.sqlite3"
-    one, two = SharedRegister(path), SharedRegister(path)
+    path = tmp_path / "seen.sqlite3"
+    one, two = SharedRegisters(path), SharedRegisters(path)  # two workers' connections
     later = time.time() + 300
     assert one.first_use("iss\njti-1", later)
-    assert not two.first_use("iss\njti-1", later)  # another process's connection sees it
+    assert not two.first_use("iss\njti-1", later)
     assert two.first_use("iss\njti-2", later)
-    memory = MemoryRegister()
+    rule = {"id": "cpic-cyp2c19-clopidogrel-poor", "version": "1.0.0"}
+    one.issued((("card-1", rule), ("card-2", None)))
+    assert two.rule("card-1") == rule
+    assert two.rule("card-2") is None
+    assert two.rule("card-3") is None
+    memory = MemoryTokens()
     assert memory.first_use("k", later)
     assert not memory.first_use("k", later)

@@ -43,8 +43,10 @@ def serve(
         host: Address to listen on.
         port: Port to listen on.
         workers: Server processes. Each loads the rules itself (so a loaded ruleset cannot
-            be passed with more than one) and keeps its own answer cache; all append to the
-            same feedback log, which is safe for several writers.
+            be passed with more than one) and keeps its own answer cache; they share the
+            accepted JWT ids and the cards issued (a SQLite file in a private temporary
+            directory, removed at the end) and append to the same feedback log, which is safe
+            for several writers.
 
     Raises:
         ValueError: ``workers`` is below 1, or above 1 with a loaded ruleset.
@@ -61,9 +63,9 @@ def serve(
     if workers > 1:
         if isinstance(ruleset, RuleSet):
             raise ValueError("with several workers pass the rules' path: each worker loads it")
-        if cfg.issuers and cfg.replay_register is None:  # one jti register for all workers
+        if cfg.shared_dir is None:  # token ids and cards, one register for all workers
             shared = Path(tempfile.mkdtemp(prefix="pgx-serve-"))  # private: mode 0700
-            cfg = evolve(cfg, replay_register=shared / "jti.sqlite3")
+            cfg = evolve(cfg, shared_dir=shared)
         os.environ[SETUP_VARIABLE] = setup_json(None if ruleset is None else str(ruleset), cfg)
         app = "pgx.service._app:app_from_environment"  # uvicorn imports it in each worker
     else:

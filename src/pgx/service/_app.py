@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,7 @@ from pgx.service._auth import Verifier
 from pgx.service._cache import Answer, AnswerCache, call_key
 from pgx.service._feedback import append_records, feedback_records
 from pgx.service._hooks import RequestError, answer, discovery, log_fields, read_call, service
-from pgx.service._replay import SharedRegister
+from pgx.service._registers import MemoryCards, SharedRegisters
 
 __all__ = ["SETUP_VARIABLE", "ServiceConfig", "app_from_environment", "create_app", "setup_json"]
 
@@ -52,8 +50,10 @@ class ServiceConfig:
         cache_ttl: Seconds a kept answer is served for.
         cors_origins: Web origins whose browser-based CDS Clients (the CDS Hooks sandbox) may
             call the service (``*`` for any); empty sends no CORS headers.
-        replay_register: A SQLite file of accepted JWT ids shared by several server
-            processes (``pgx serve --workers N`` makes one); ``None`` keeps them in memory.
+        shared_dir: A private directory several server processes share (``pgx serve
+            --workers N`` makes one): accepted JWT ids and the cards issued are kept there,
+            in SQLite, so every worker refuses a replayed token and knows every card's rule;
+            ``None`` keeps them in this process's memory.
     """
 
     service_url: str | None = None
@@ -64,28 +64,7 @@ class ServiceConfig:
     cache_size: int = 1024
     cache_ttl: float = 600.0
     cors_origins: tuple[str, ...] = ()
-    replay_register: Path | None = None
-
-
-class _Cards:
-    """Card ids issued recently, to the rule behind each, so feedback names the rule."""
-
-    def __init__(self, size: int = 50_000) -> None:
-        self._rules: OrderedDict[str, Any] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def issued(self, rules: tuple[tuple[str, object], ...]) -> None:
-        with self._lock:
-            for uuid, rule in rules:
-                self._rules[uuid] = rule
-                self._rules.move_to_end(uuid)
-            while len(self._rules) > self._size:
-                self._rules.popitem(last=False)
-
-    def rule(self, uuid: str) -> Any:
-        with self._lock:
-            return self._rules.get(uuid)
+    shared_dir: Path | None = None
 
 
 _JSON = "application/json"
@@ -141,13 +120,15 @@ class _App:
         self.rules = rules
         self.cfg = cfg
         self.version = version
+        shared = (
+            None if cfg.shared_dir is None else SharedRegisters(cfg.shared_dir / "seen.sqlite3")
+        )
+        self.cards: MemoryCards | SharedRegisters = shared if shared is not None else MemoryCards()
         self.verifier = None
         if cfg.issuers:
             if not cfg.service_url:
                 raise ValueError("JWT issuers need the service URL (the tokens' audience)")
-            register = None if cfg.replay_register is None else SharedRegister(cfg.replay_register)
-            self.verifier = Verifier(cfg.issuers, cfg.service_url, register)
-        self.cards = _Cards()
+            self.verifier = Verifier(cfg.issuers, cfg.service_url, shared)
         self.answers = AnswerCache(cfg.cache_size, cfg.cache_ttl)
 
     async def authorize(self, request: Request) -> None:
@@ -282,9 +263,7 @@ def setup_json(rules: str | None, config: ServiceConfig) -> str:
             "cache_size": config.cache_size,
             "cache_ttl": config.cache_ttl,
             "cors_origins": list(config.cors_origins),
-            "replay_register": None
-            if config.replay_register is None
-            else str(config.replay_register),
+            "shared_dir": None if config.shared_dir is None else str(config.shared_dir),
         }
     ).decode()
 
@@ -297,8 +276,8 @@ def app_from_environment() -> Starlette:
     rules = setup.pop("rules")
     log_path = setup.pop("feedback_log")
     setup["cors_origins"] = tuple(setup["cors_origins"])
-    register = setup.pop("replay_register")
-    setup["replay_register"] = None if register is None else Path(register)
+    shared = setup.pop("shared_dir")
+    setup["shared_dir"] = None if shared is None else Path(shared)
     config = ServiceConfig(feedback_log=None if log_path is None else Path(log_path), **setup)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     return create_app(default_ruleset() if rules is None else load_ruleset(rules), config)

@@ -23,7 +23,7 @@ from typing import Any
 import jwt
 
 from pgx.service._hooks import RequestError
-from pgx.service._replay import MemoryRegister, ReplayRegister
+from pgx.service._registers import MemoryTokens, TokenIds
 
 __all__ = ["RemoteKeys", "Verifier"]
 
@@ -139,10 +139,10 @@ class Verifier:
         self,
         issuers: Mapping[str, str],
         service_url: str,
-        register: ReplayRegister | None = None,
+        register: TokenIds | None = None,
     ) -> None:
         self.service_url = service_url.rstrip("/")
-        self._register = register if register is not None else MemoryRegister()
+        self._register = register if register is not None else MemoryTokens()
         self._file_keys: dict[str, jwt.PyJWKSet] = {}
         self._clients: dict[str, RemoteKeys] = {}
         for issuer, source in issuers.items():
