@@ -425,7 +425,9 @@ def supplement_tables(deviations: Mapping[str, Any]) -> dict[str, str]:
             lines.append(f"    reference_allele: {_q(entry['reference_allele'])}")
         lines.append("    alleles:")
         for name, function in entry["alleles"].items():
-            lines.append(f"      {_q(name)}: {_flow({'function': function})}")
+            # a function alone, or a function with its activity value (activity-score genes)
+            row = function if isinstance(function, Mapping) else {"function": function}
+            lines.append(f"      {_q(name)}: {_flow(row)}")
         lines.append("    phenotypes:")
         for row in entry["phenotypes"]:
             lines.append(f"      - {_flow(row)}")

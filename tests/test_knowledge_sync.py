@@ -8,6 +8,7 @@ the hand-curated deviations; any difference is a table edited by hand or data th
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from pathlib import Path
@@ -17,6 +18,8 @@ import pytest
 import yaml
 
 from pgx import default_ruleset
+from pgx.engine import call_phenotype
+from pgx.model.profile import GeneResult
 from tests.helpers import ROOT
 
 # the shared data beside the clone (CI); PGX_SHARED_DATA points to it from elsewhere
@@ -82,3 +85,39 @@ def test_deviations_carry_reason_and_citation(tmp_path: Path) -> None:
         sync.load_deviations(bad)
     for section in sync.load_deviations().values():
         assert section
+
+
+@needs_source
+def test_no_germline_table_is_kept_by_hand() -> None:
+    """Every allele and phenotype table is the sync script's output: a table it does not
+    write would be a hand-kept one, outside the regeneration check."""
+    tables = set(_sync().generate(SOURCE))
+    committed = {
+        f"{folder}/{path.name}"
+        for folder in ("alleles", "phenotypes")
+        for path in (KNOWLEDGE / folder).glob("*.yaml")
+    }
+    assert committed == tables
+
+
+#: CYP2D6 alleles the 2025-11 definitions name but CPIC's function table (the curated
+#: supplement in scripts/knowledge_deviations.yaml) does not: unknown, never guessed.
+CYP2D6_WITHOUT_FUNCTION = ("*150", "*151", *(f"*{n}" for n in range(164, 186)))
+
+
+@needs_source
+def test_cyp2d6_alleles_without_function_data_are_the_documented_ones() -> None:
+    definitions = json.loads(
+        (SOURCE / "definition" / "CYP2D6_translation.json").read_text(encoding="utf-8")
+    )
+    table = default_ruleset().knowledge.gene_phenotypes["CYP2D6"]
+    named = [allele["name"] for allele in definitions["namedAlleles"]]
+    assert tuple(n for n in named if n not in table.alleles) == CYP2D6_WITHOUT_FUNCTION
+
+
+@pytest.mark.parametrize("allele", CYP2D6_WITHOUT_FUNCTION)
+def test_cyp2d6_alleles_without_function_data_leave_the_phenotype_undecided(allele: str) -> None:
+    knowledge = default_ruleset().knowledge
+    assert len(CYP2D6_WITHOUT_FUNCTION) == 24
+    found = call_phenotype("CYP2D6", GeneResult(diplotype=f"*1/{allele}"), knowledge)
+    assert (found.status, found.phenotype, found.activity_score) == ("unknown_allele", None, None)
