@@ -74,6 +74,8 @@ class Evaluator:
         self.plan = plan
         self.compiled = compiled(plan.ruleset)
         self.checked: set[tuple[tuple[str, ...], Any]] = set()
+        # the profiles this batch's new values load as, reused when their leaves are decided
+        self.loaded: dict[tuple[tuple[str, ...], Any], Any] = {}
         self.leaf_cache: dict[Any, npt.NDArray[np.int8]] = {}
         self.phenotype_cache: dict[Any, dict[str, GenePhenotype]] = {}
         self.evaluations = 0  # rule evaluations (rules x rows), for benchmarks and progress
@@ -82,6 +84,7 @@ class Evaluator:
     # ---------------------------------------------------------------- checking input
     def check(self, batch: Batch) -> None:
         """Every distinct value of every column loads as part of a profile (or raise)."""
+        self.loaded = {}
         if batch.checked:
             return
         problems: list[Problem] = []
@@ -98,7 +101,7 @@ class Evaluator:
                 mapping: dict[str, Any] = {}
                 put(mapping, column.path, value)
                 try:
-                    read_profile(mapping)
+                    loaded = read_profile(mapping)
                 except ProfileError as exc:
                     where = batch.where(int(first[code]))
                     for p in exc.problems:
@@ -108,6 +111,7 @@ class Evaluator:
                             problems.append(Problem(p.path, p.message, where))
                     continue
                 self.checked.add(key)
+                self.loaded[key] = loaded
         if problems:
             raise ProfileError(problems)
 
@@ -115,6 +119,11 @@ class Evaluator:
     def _profile(
         self, batch: Batch, columns: Sequence[Column], combo: tuple[Any, ...], row: int
     ) -> Any:
+        if len(columns) == 1 and combo[0] is not None:
+            # one column: the very mapping `check` loaded, so its profile is at hand
+            found = self.loaded.get((columns[0].path, freeze(combo[0])))
+            if found is not None:
+                return found
         mapping: dict[str, Any] = {}
         for column, value in zip(columns, combo, strict=True):
             put(mapping, column.path, value)
