@@ -297,3 +297,14 @@ def test_undecided_labels_read_as_words() -> None:
     drugs = by_fact["tumor"]["drugs"]
     assert len(drugs) > 12
     assert tumour.endswith(f"{', '.join(drugs[:12])}, and {len(drugs) - 12} more")
+
+
+def test_germline_table_names_an_outside_call(tmp_path: Path) -> None:
+    """A lab's call is not pgx's: the germline table says whose it is."""
+    from pgx import load_profile
+
+    calls = write(tmp_path, "lab.tsv", "CYP2D6\t*1/*4\t\t\n")
+    report = evaluate(load_profile(outside_calls=calls), drugs=["codeine"], now=NOW)
+    row = next(x for x in report.to_markdown().splitlines() if x.startswith("| CYP2D6 |"))
+    assert row.endswith("| called (outside call: lab.tsv) |")
+    assert "called (outside call: lab.tsv)" in report.to_html()

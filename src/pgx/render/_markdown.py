@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 from pgx.model.explanation import Explanation
 from pgx.model.report import (
     Finding,
@@ -93,6 +95,10 @@ def germline_note(result: GenePhenotype) -> str:
     """The germline table's note: why there is no phenotype, or how the call was made."""
     note = result.reason or result.status.replace("_", " ")
     call = result.call
+    if call is not None and call.source == "outside_call":
+        # called by a lab, not by pgx: say whose call it is
+        where = f": {PurePath(call.file).name}" if call.file else ""
+        note = f"{note} (outside call{where})"
     if call is not None and call.assumed_positions:
         total = len(call.positions_used) + len(call.missing_positions)
         read = total - len(call.assumed_positions) - len(call.missing_positions)
