@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from pgx import evaluate
+from pgx import evaluate, load_profile
 from pgx.cds_hooks import cards
 from tests.helpers import NOW, ROOT
 
@@ -47,3 +48,19 @@ def test_cards_are_deterministic() -> None:
     first = json.dumps(cards(evaluate(PROFILE, now=NOW)), sort_keys=True)
     second = json.dumps(cards(evaluate(PROFILE, now=NOW)), sort_keys=True)
     assert first == second
+
+
+def test_warnings_lead_the_cards(tmp_path: Path) -> None:
+    """A VCF with no pharmacogene position gave cards that read as a clean result."""
+    head = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
+    vcf = tmp_path / "empty.vcf"
+    vcf.write_text(head, encoding="utf-8")
+    report = evaluate(load_profile(vcf=vcf), drugs=["clopidogrel", "prasugrel"], now=NOW)
+    first, *rest = cards(report)["cards"]
+    assert first["indicator"] == "warning"
+    assert first["summary"].startswith("Check the patient's data: 0 of ")
+    (found,) = [w for w in report.warnings if w.startswith("0 of ")]
+    assert found in first["detail"]
+    assert "no pgx rule covers prasugrel" not in first["detail"]  # it has its own card
+    assert any(c["summary"] == "No pgx rule covers prasugrel" for c in rest)
+    assert [c for c in cards(evaluate({}, now=NOW))["cards"] if c["indicator"] == "warning"] == []

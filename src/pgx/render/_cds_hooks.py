@@ -88,6 +88,34 @@ def _uncovered_card(report: Report, drug: str) -> dict[str, Any]:
     }
 
 
+def _warnings_card(report: Report, warnings: tuple[str, ...]) -> dict[str, Any]:
+    """The report's warnings as the first card.
+
+    Problems with the data may change every other card (a VCF on another build, a gene or
+    drug pgx does not know); a card list without them would read as a checked, clean result.
+    """
+    count = len(warnings)
+    first = warnings[0]
+    summary = (
+        f"Check the patient's data: {first}"
+        if count == 1
+        else (f"Check the patient's data ({count} warnings): {first}")
+    )
+    return {
+        "uuid": _card_id(report, "warnings"),
+        "summary": _short(summary),
+        "indicator": "warning",
+        "detail": "\n".join(
+            [
+                "pgx found problems with the patient's data that may change these cards:",
+                "",
+                *(f"- {w}" for w in warnings),
+            ]
+        ),
+        "source": _source(report),
+    }
+
+
 def _undecided_summary_card(report: Report) -> dict[str, Any]:
     groups = summarise_undecided(report)
     detail = "\n".join(
@@ -109,12 +137,17 @@ def _undecided_summary_card(report: Report) -> dict[str, Any]:
 def cards(report: Report, *, undecided: UndecidedMode = "summary") -> dict[str, Any]:
     """A CDS Hooks service response (``{"cards": [...]}``) for the report.
 
-    Findings come first, in the report's order (current drugs, then severity, then
-    evidence), then a card for each ordered drug no rule covers, then the undecided rules:
+    The report's warnings come first (one ``warning`` card), then the findings, in the
+    report's order (current drugs, then severity, then evidence), then a card for each
+    ordered drug no rule covers, then the undecided rules:
     one card saying what would decide them (``undecided="summary"``, the default) or one
     card per group of rules that wait on the same missing facts (``"full"``).
     """
-    out: list[dict[str, Any]] = [
+    # an ordered drug no rule covers has its own card below; the rest lead
+    uncovered = {f"no pgx rule covers {drug}" for drug in report.uncovered_drugs}
+    warnings = tuple(w for w in report.warnings if w not in uncovered)
+    out: list[dict[str, Any]] = [_warnings_card(report, warnings)] if warnings else []
+    out += [
         {
             "uuid": _card_id(report, f.rule_id),
             "summary": _short(f.summary),
