@@ -13,6 +13,8 @@ lowest-function variants, genotype-only genes, and G6PD on one X chromosome):
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,7 @@ from pgx.inputs._match import natural_key
 from pgx.inputs._vcf import norm_chrom
 from pgx.model.knowledge import IUPAC, AlleleDefinitions, Knowledge, allowed_bases
 from pgx.model.profile import GeneResult
+from tests.helpers import ROOT
 
 _HEAD = "##fileformat=VCFv4.2\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tS1\n"
 
@@ -225,3 +228,45 @@ def test_every_gene_with_definitions_is_drawn() -> None:
     assert set(GENES) == set(knowledge.allele_definitions)
     assert {"ABCG2", "CYP2C19", "DPYD", "G6PD", "TPMT", "VKORC1"} <= set(GENES)
     assert ONE_X == ["G6PD"]
+
+
+# ------------------------------------------------------------------ against the shared snapshot
+SOURCE = Path(os.environ.get("PGX_SHARED_DATA", ROOT.parent / "shared" / "data")) / "cpic-pharmcat"
+needs_source = pytest.mark.skipif(
+    not (SOURCE / "definition").is_dir(), reason="shared CPIC data snapshot not present"
+)
+#: Genes with definitions in the snapshot that a short-read VCF cannot call (docs say why).
+OUTSIDE_CALLS = {"CYP2D6"}
+
+
+@needs_source
+def test_every_snapshot_gene_callable_from_short_reads_is_called() -> None:
+    snapshot = {p.name.removesuffix("_translation.json")
+                for p in (SOURCE / "definition").glob("*_translation.json")}  # fmt: skip
+    assert set(GENES) == snapshot - OUTSIDE_CALLS
+    docs = (ROOT / "docs" / "pipeline-inputs.md").read_text(encoding="utf-8")
+    for gene in OUTSIDE_CALLS:
+        assert f"| {gene} |" in docs  # the table of genes that need an outside call
+
+
+@needs_source
+def test_pharmcat_unphased_priorities_are_candidates_not_choices(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """PharmCAT picks one NAT2 diplotype for some unphased genotypes (exemptions.json);
+    pgx lists every one of them and states a phenotype only when all agree."""
+    exemptions = json.loads((SOURCE / "definition" / "exemptions.json").read_text("utf-8"))
+    priorities = exemptions["NAT2"]["unphasedDiplotypePriorities"]
+    assert len(priorities) == 29
+    knowledge = _knowledge()
+    differing = 0
+    for entry in priorities:
+        result = _call(tmp_path_factory.mktemp("v"), "NAT2", _split(entry["pick"]), phased=False)
+        assert result.call is not None
+        assert set(entry["list"]) <= set(result.call.candidates), entry
+        phenotypes = {_truth("NAT2", _split(d))[0] for d in entry["list"]}
+        got = call_phenotype("NAT2", result, knowledge).phenotype
+        if len(phenotypes) > 1:
+            differing += 1
+            assert got is None, entry
+    assert differing == 15
