@@ -64,3 +64,22 @@ def test_warnings_lead_the_cards(tmp_path: Path) -> None:
     assert "no pgx rule covers prasugrel" not in first["detail"]  # it has its own card
     assert any(c["summary"] == "No pgx rule covers prasugrel" for c in rest)
     assert [c for c in cards(evaluate({}, now=NOW))["cards"] if c["indicator"] == "warning"] == []
+
+
+def test_service_cards_stay_silent_for_standard_dosing_unless_asked() -> None:
+    """At the point of ordering, only findings that ask for action become cards: a CYP2C19
+    normal metabolizer ordering clopidogrel gets none; with ``normal=True`` the standard-dosing
+    card is there. A poor metabolizer's findings are cards either way."""
+    from pgx.cds_hooks import service_cards
+
+    normal = evaluate({"germline": {"CYP2C19": {"diplotype": "*1/*1"}}}, drugs=["clopidogrel"])
+    assert [f.action for f in normal.findings] == ["standard_dosing"]
+    assert service_cards(normal)["cards"] == []
+    (card,) = service_cards(normal, normal=True)["cards"]
+    assert card["indicator"] == "info"
+    assert "cpic-cyp2c19-clopidogrel-normal-rapid-ultrarapid" in card["source"]["label"]
+
+    poor = evaluate({"germline": {"CYP2C19": {"diplotype": "*2/*2"}}}, drugs=["clopidogrel"])
+    quiet, loud = service_cards(poor)["cards"], service_cards(poor, normal=True)["cards"]
+    assert quiet == loud
+    assert [c["indicator"] for c in quiet] == ["warning", "warning"]

@@ -42,6 +42,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         cache_size=args.cache_size,
         cache_ttl=args.cache_ttl,
         cors_origins=tuple(args.cors_origin or ()),
+        normal_cards=args.normal_cards,
     )
     if args.workers < 1 or args.cache_size < 0 or args.cache_ttl < 0:
         raise InputError(
@@ -99,5 +100,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         metavar="ORIGIN",
         help="web origin of a browser-based CDS Client, e.g. https://sandbox.cds-hooks.org "
         "(repeatable; '*' for any); none: no CORS headers",
+    )
+    sv.add_argument(
+        "--normal-cards",
+        action="store_true",
+        help="also give a card for each standard-dosing finding (off: only findings that ask "
+        "for action get a card)",
     )
     sv.set_defaults(func=_run_serve)

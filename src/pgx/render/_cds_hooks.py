@@ -321,8 +321,9 @@ def service_cards(
     orders: Mapping[str, str] | None = None,
     patient: str | None = None,
     rxnorm: Mapping[str, str] | None = None,
+    normal: bool = False,
 ) -> dict[str, Any]:
-    """A CDS Service response: one card per finding, at most one card for undecided rules.
+    """A CDS Service response: one card per actionable finding, at most one for undecided rules.
 
     Unlike [`cards`][pgx.cds_hooks.cards], which can keep every group of undecided rules for a
     full review (``undecided="full"``), this is what a clinician sees while ordering: each
@@ -331,16 +332,23 @@ def service_cards(
     drug its regimen names (replacing the order when ``orders`` maps the drug to its
     ``MedicationRequest/id``), the rule id and version in the card's ``pgx.rule`` extension, and
     override reasons. An ordered drug no rule covers gets an ``info`` card saying so. Undecided
-    rules share one short ``info`` card saying which results would decide them.
+    rules share one short ``info`` card saying which results would decide them. A finding whose
+    action is ``standard_dosing`` gets no card unless ``normal`` is set: at the point of ordering,
+    a card that says "no change" is noise, and silence for a covered drug already means its
+    genotype was read and gave no reason to act (a drug no rule covers, or undecided rules,
+    still get their ``info`` card).
 
     Args:
         report: The report, usually evaluated for the ordered drugs only.
         orders: Drug name to the draft order (``MedicationRequest/id``) it came from.
         patient: The patient id, for the subject of suggested orders.
         rxnorm: Drug name to RxNorm code, for suggested orders.
+        normal: Also give a card for each ``standard_dosing`` finding.
     """
     out: list[dict[str, Any]] = []
     for f in report.findings:
+        if f.action == "standard_dosing" and not normal:
+            continue
         card: dict[str, Any] = {
             "uuid": _card_id(report, f.rule_id),
             "summary": _short(f.summary),

@@ -54,6 +54,8 @@ class ServiceConfig:
             --workers N`` makes one): accepted JWT ids and the cards issued are kept there,
             in SQLite, so every worker refuses a replayed token and knows every card's rule;
             ``None`` keeps them in this process's memory.
+        normal_cards: Also answer with a card for each ``standard_dosing`` finding; by
+            default only findings that ask for action get a card.
     """
 
     service_url: str | None = None
@@ -65,6 +67,7 @@ class ServiceConfig:
     cache_ttl: float = 600.0
     cors_origins: tuple[str, ...] = ()
     shared_dir: Path | None = None
+    normal_cards: bool = False
 
 
 _JSON = "application/json"
@@ -167,7 +170,9 @@ class _App:
             key = call_key(call, self.rules.sha256, self.version)
             found = self.answers.get(key) if key is not None else None
             if found is None:
-                response = answer(call, self.rules, version=self.version)
+                response = answer(
+                    call, self.rules, version=self.version, normal_cards=self.cfg.normal_cards
+                )
                 found = Answer(orjson.dumps(response), _card_rules(response["cards"]))
                 if key is not None:
                     self.answers.put(key, found)
@@ -264,6 +269,7 @@ def setup_json(rules: str | None, config: ServiceConfig) -> str:
             "cache_ttl": config.cache_ttl,
             "cors_origins": list(config.cors_origins),
             "shared_dir": None if config.shared_dir is None else str(config.shared_dir),
+            "normal_cards": config.normal_cards,
         }
     ).decode()
 

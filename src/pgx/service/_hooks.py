@@ -263,7 +263,12 @@ def read_call(service_id: str, body: object, ruleset: RuleSet) -> Call:
 
 
 def answer(
-    call: Call, ruleset: RuleSet, *, version: str, now: datetime | None = None
+    call: Call,
+    ruleset: RuleSet,
+    *,
+    version: str,
+    now: datetime | None = None,
+    normal_cards: bool = False,
 ) -> dict[str, Any]:
     """The CDS Hooks response (``{"cards": [...]}``) to a checked request.
 
@@ -296,7 +301,11 @@ def answer(
         input_sha256=profile_sha256(profile),
     )
     return service_cards(
-        report, orders=call.orders, patient=call.patient, rxnorm=_rxnorm_codes(ruleset)
+        report,
+        orders=call.orders,
+        patient=call.patient,
+        rxnorm=_rxnorm_codes(ruleset),
+        normal=normal_cards,
     )
 
 
