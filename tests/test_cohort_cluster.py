@@ -80,19 +80,10 @@ def test_spark_partitions_give_the_local_rows(spark: Any) -> None:
     assert len(got) > 50
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")
-@pytest.mark.filterwarnings("ignore::ResourceWarning")
-@pytest.mark.filterwarnings("ignore::UserWarning")
-def test_dask_partitions_give_the_local_rows() -> None:
-    dd = pytest.importorskip("dask.dataframe")
+@pytest.fixture(scope="module")
+def dask_client() -> Iterator[Any]:
+    pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("distributed")
-    import dask
-
-    from pgx.cohort import dask as pgx_dask
-
-    # dask turns object columns (here lists) into strings unless told not to
-    with dask.config.set({"dataframe.convert-string": False}):
-        frame = dd.from_pandas(flat().to_pandas(), npartitions=2)
     with (
         distributed.LocalCluster(
             n_workers=2,
@@ -101,8 +92,67 @@ def test_dask_partitions_give_the_local_rows() -> None:
             dashboard_address=None,
             host="127.0.0.1",
         ) as cluster,
-        distributed.Client(cluster),
+        distributed.Client(cluster) as client,
     ):
-        result = pgx_dask.evaluate(frame).compute()
+        yield client
+
+
+def _dask_frame(table: pa.Table, partitions: int) -> Any:
+    import dask
+    import dask.dataframe as dd
+
+    # dask turns object columns (here lists) into strings unless told not to
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.from_pandas(table.to_pandas(), npartitions=partitions)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_dask_partitions_give_the_local_rows(dask_client: Any) -> None:
+    from pgx.cohort import dask as pgx_dask
+
+    result = pgx_dask.evaluate(_dask_frame(flat(), 2)).compute()
     got = sorted(tuple(r.values()) for r in _plain(result.to_dict("records")))
     assert got == local_rows()
+    assert len(got) > 50
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_dask_result_writes_to_parquet_as_the_docs_show(dask_client: Any, tmp_path: Any) -> None:
+    import pyarrow.parquet as pq
+
+    from pgx.cohort import dask as pgx_dask
+
+    pgx_dask.evaluate(_dask_frame(flat(), 3)).to_parquet(tmp_path / "out", write_index=False)
+    table = pq.read_table(tmp_path / "out")
+    assert table.schema.field("drugs").type == pa.list_(pa.string())
+    got = sorted(tuple(r.values()) for r in _plain(table.to_pylist()))
+    assert got == local_rows()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_dask_workers_keep_no_rows_between_frames(dask_client: Any) -> None:
+    from pgx.cohort import dask as pgx_dask
+
+    # the same workers (and their cached evaluators) evaluate two different frames: each
+    # gives its own local rows, in either order
+    other = flat().take([5, 4, 3, 2, 1, 0])
+    other = other.set_column(0, "id", pa.array(["U", "V", "W", "X", "Y", "Z"]))
+    for table in (other, flat(), other):
+        result = pgx_dask.evaluate(_dask_frame(table, 2)).compute()
+        want = pgx.cohort.evaluate(table).drop_columns(["row"]).to_pylist()
+        got = sorted(tuple(r.values()) for r in _plain(result.to_dict("records")))
+        assert got == sorted(tuple(r.values()) for r in _plain(want))
+
+
+def test_dask_unknown_drug_fails_before_any_work() -> None:
+    pytest.importorskip("dask.dataframe")
+    from pgx.cohort import dask as pgx_dask
+
+    with pytest.raises(pgx.InputError, match="unknown drug 'clopidogrl'"):
+        pgx_dask.evaluate(_dask_frame(flat(), 2), drugs=["clopidogrl"])

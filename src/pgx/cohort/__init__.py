@@ -127,8 +127,20 @@ def evaluate_batches(
         One `CohortBatch` per batch of input rows, in input order.
     """
     rules = ruleset if ruleset is not None else default_ruleset()
-    wanted = _outcomes(outcomes)
     evaluator = Evaluator(plan_for(rules, drugs))
+    return _evaluate_with(evaluator, profiles, _outcomes(outcomes), phenotypes, batch_rows)
+
+
+def _evaluate_with(
+    evaluator: Evaluator,
+    profiles: object,
+    wanted: frozenset[str],
+    phenotypes: bool,
+    batch_rows: int,
+) -> Iterator[CohortBatch]:
+    # `evaluate_batches` with the evaluator given: a cluster worker keeps one (and the leaf
+    # truths it has decided) across the partitions it evaluates
+    rules = evaluator.plan.ruleset
     if is_vcf(profiles):
         profiles = vcf_profiles(profiles, rules)  # type: ignore[arg-type]
     for batch in Reader(rules, batch_rows).batches(profiles):

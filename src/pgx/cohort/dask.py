@@ -18,17 +18,34 @@ from typing import Any
 
 import pyarrow as pa
 
-from pgx.cohort import _outcomes, evaluate_batches
-from pgx.cohort._shipping import PLAIN_SCHEMA, plain, ruleset_from, shipped
+from pgx.cohort import _evaluate_with, _outcomes, plan_for
+from pgx.cohort._run import RESULT_SCHEMA
+from pgx.cohort._shipping import evaluator_for, shipped
 from pgx.io import default_ruleset
 from pgx.model.ruleset import RuleSet
 
 __all__ = ["evaluate", "meta"]
 
+# `RESULT_SCHEMA` less the input row number, which would be partition-local
+DASK_SCHEMA = pa.schema([f for f in RESULT_SCHEMA if f.name != "row"])
+
 
 def meta() -> Any:
-    """An empty pandas DataFrame with the columns and dtypes of `evaluate`'s partitions."""
-    return PLAIN_SCHEMA.empty_table().to_pandas()
+    """An empty pandas DataFrame with the columns and dtypes of `evaluate`'s partitions.
+
+    Columns are Arrow-backed (`pandas.ArrowDtype`) with the types of
+    `pgx.cohort.RESULT_SCHEMA`: the repeated strings stay dictionary-encoded and ``drugs``
+    stays a list of strings. NumPy-backed pandas could hold those only as Python objects,
+    one per cell, to build, pickle between processes and write, and Dask cannot tell an
+    object column's type from an empty frame (``to_parquet`` of such a result fails).
+    """
+    return _frame(DASK_SCHEMA.empty_table())
+
+
+def _frame(table: pa.Table) -> Any:
+    import pandas as pd  # noqa: PLC0415 - optional extra
+
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def _partition(
@@ -38,13 +55,13 @@ def _partition(
     outcomes: tuple[str, ...],
     batch_rows: int,
 ) -> Any:
-    ruleset = ruleset_from(*shipment)
+    evaluator = evaluator_for(*shipment, drugs)
     table = pa.Table.from_pandas(frame, preserve_index=False)
-    parts = evaluate_batches(table, ruleset, drugs=drugs, outcomes=outcomes, batch_rows=batch_rows)
-    batches = list(plain(part.results for part in parts))
-    if not batches:
+    parts = _evaluate_with(evaluator, table, frozenset(outcomes), False, batch_rows)
+    tables = [part.results.drop_columns(["row"]) for part in parts]
+    if not tables:
         return meta()
-    return pa.Table.from_batches(batches, PLAIN_SCHEMA).to_pandas()
+    return _frame(pa.concat_tables(tables))
 
 
 def evaluate(
@@ -66,13 +83,15 @@ def evaluate(
         batch_rows: Rows evaluated at once within a partition.
 
     Returns:
-        A Dask DataFrame with the columns of `pgx.cohort.RESULT_SCHEMA` less ``row``.
+        A Dask DataFrame with the columns of `pgx.cohort.RESULT_SCHEMA` less ``row``
+        (Arrow-backed dtypes, see `meta`).
     """
     from dask.delayed import delayed  # noqa: PLC0415 - optional extra
 
     rules = ruleset if ruleset is not None else default_ruleset()
     wanted = tuple(sorted(_outcomes(outcomes)))
     chosen = None if drugs is None else tuple(drugs)
+    plan_for(rules, chosen)  # an unknown drug fails here, on the driver, not in a worker
     # one graph key for the ruleset: sent to each worker once, not once per partition
     shipment = delayed(shipped(rules), pure=True)
     return frame.map_partitions(

@@ -17,8 +17,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from pgx.cohort import _outcomes, evaluate_batches
-from pgx.cohort._shipping import PLAIN_SCHEMA, plain, ruleset_from, shipped
+from pgx.cohort import _evaluate_with, _outcomes, plan_for
+from pgx.cohort._shipping import PLAIN_SCHEMA, evaluator_for, plain, shipped
 from pgx.io import default_ruleset
 from pgx.model.ruleset import RuleSet
 
@@ -57,6 +57,7 @@ def evaluate(
     rules = ruleset if ruleset is not None else default_ruleset()
     wanted = tuple(sorted(_outcomes(outcomes)))
     chosen = None if drugs is None else tuple(drugs)
+    plan_for(rules, chosen)  # an unknown drug fails here, on the driver, not in a worker
     key, payload = shipped(rules)
     broadcast = frame.sparkSession.sparkContext.broadcast(payload)
 
@@ -65,11 +66,9 @@ def evaluate(
     names = list(frame.columns)
 
     def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        worker_rules = ruleset_from(key, broadcast.value)
+        evaluator = evaluator_for(key, broadcast.value, chosen)
         renamed = (batch.rename_columns(names) for batch in batches)
-        parts = evaluate_batches(
-            renamed, worker_rules, drugs=chosen, outcomes=wanted, batch_rows=batch_rows
-        )
+        parts = _evaluate_with(evaluator, renamed, frozenset(wanted), False, batch_rows)
         yield from plain(part.results for part in parts)
 
     safe = frame.toDF(*[f"c{i}" for i in range(len(names))])
