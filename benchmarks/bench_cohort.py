@@ -58,6 +58,31 @@ def machine() -> str:
     )
 
 
+def _cpu_jiffies() -> tuple[int, int]:
+    """Machine-wide (busy, total) CPU time from /proc/stat; (0, 0) where there is none."""
+    try:
+        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0, 0
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def timed_cores(run: Callable[[], None]) -> tuple[float, float]:
+    """Wall seconds of ``run`` and the cores the whole machine kept busy meanwhile.
+
+    A "1 worker" run is not a one-core run when the JVM (Spark) or the scheduler (Dask)
+    works beside the worker: this says how many cores each side of a speed-up really had.
+    """
+    busy0, total0 = _cpu_jiffies()
+    start = time.perf_counter()
+    run()
+    took = time.perf_counter() - start
+    busy1, total1 = _cpu_jiffies()
+    share = (busy1 - busy0) / (total1 - total0) if total1 > total0 else float("nan")
+    return took, share * (os.cpu_count() or 1)
+
+
 def columnar(rules: pgx.RuleSet, n: int, loop: int) -> None:
     """evaluate() in a loop, the columnar engine, and the NumPy baselines, in one run."""
     pa.set_cpu_count(1)  # single core: Arrow's kernels may not use a thread pool either
@@ -210,75 +235,126 @@ def end_to_end(rules: pgx.RuleSet, n: int) -> None:
     print(f"after: {machine()}")
 
 
-def dask_scaling(rules: pgx.RuleSet, rows: int) -> None:
+def dask_time(
+    rules: pgx.RuleSet, rows: int, outcomes: tuple[str, ...], workers: int
+) -> tuple[float, float]:
+    """Seconds (and busy cores) for a LocalCluster of ``workers`` processes."""
     import dask  # noqa: PLC0415 - only for the scaling figure
     import dask.dataframe as dd  # noqa: PLC0415
     from distributed import Client, LocalCluster  # noqa: PLC0415
 
     from pgx.cohort import dask as pgx_dask  # noqa: PLC0415
 
-    print(f"== dask: {rows:,} rows, 1 then 2 local worker processes; {machine()}")
     frame = cohort(rules, rows, seed=3).to_pandas()
-    times = {}
-    for workers in (1, 2):
-        with (
-            dask.config.set({"dataframe.convert-string": False}),
-            LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=workers, threads_per_worker=1, dashboard_address=None
-            ) as c,
-            Client(c),  # type: ignore[no-untyped-call]
-        ):
-            data = dd.from_pandas(frame, npartitions=8).persist()  # type: ignore[no-untyped-call]
-            pgx_dask.evaluate(data.partitions[:2], rules).compute()  # workers warm
-            start = time.perf_counter()
-            pgx_dask.evaluate(data, rules).compute()
-            times[workers] = time.perf_counter() - start
-    print(
-        f"dask: 1 worker {times[1]:.1f} s, 2 workers {times[2]:.1f} s, "
-        f"speed-up {times[1] / times[2]:.2f}x (target >= 1.7x); after: {machine()}"
-    )
+    small = cohort(rules, 64, seed=6).to_pandas()  # other rows: warms workers, not caches
+    with (
+        dask.config.set({"dataframe.convert-string": False}),
+        LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers, threads_per_worker=1, dashboard_address=None
+        ) as c,
+        Client(c),  # type: ignore[no-untyped-call]
+    ):
+        data = dd.from_pandas(frame, npartitions=8).persist()  # type: ignore[no-untyped-call]
+        with tempfile.TemporaryDirectory() as tmp:
+            # every worker unpickles and compiles the rules once, before timing
+            warm = dd.from_pandas(small, npartitions=workers)  # type: ignore[no-untyped-call]
+            pgx_dask.evaluate(warm, rules).to_parquet(f"{tmp}/warm")
+
+            def write() -> None:
+                # written where it is computed, as `pgx cohort --engine dask` does: the
+                # client gathers nothing (20 M result rows gathered would time the client)
+                result = pgx_dask.evaluate(data, rules, outcomes=outcomes)
+                result.to_parquet(f"{tmp}/out", write_index=False)
+
+            return timed_cores(write)
 
 
-def spark_scaling(rules: pgx.RuleSet, rows: int) -> None:
+def spark_time(
+    rules: pgx.RuleSet, rows: int, outcomes: tuple[str, ...], cores: int
+) -> tuple[float, float]:
+    """Seconds (and busy cores) for Spark ``local[cores]``."""
     from pyspark.sql import SparkSession  # noqa: PLC0415 - only for the scaling figure
 
     from pgx.cohort import spark as pgx_spark  # noqa: PLC0415
 
-    print(f"== spark: {rows:,} rows, local[1] then local[2]; {machine()}")
     warnings.filterwarnings("ignore", category=FutureWarning)  # pyspark on pandas 3
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    times = {}
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "cohort.parquet"
         pq.write_table(cohort(rules, rows, seed=5), source)
         warm = Path(tmp) / "warm.parquet"
         pq.write_table(cohort(rules, 64, seed=6), warm)
-        for cores in (1, 2):
-            session = (
-                SparkSession.builder.master(f"local[{cores}]")
-                .appName("pgx-bench")
-                .config("spark.ui.enabled", "false")
-                .config("spark.ui.showConsoleProgress", "false")
-                .config("spark.driver.host", "127.0.0.1")
-                .config("spark.driver.bindAddress", "127.0.0.1")
-                .config("spark.sql.shuffle.partitions", str(cores))
-                .getOrCreate()
-            )
-            session.sparkContext.setLogLevel("ERROR")
-            try:
-                # each Python worker unpickles and compiles the rules once, before timing
-                small = session.read.parquet(str(warm)).repartition(cores)
-                pgx_spark.evaluate(small, rules).write.format("noop").mode("overwrite").save()
-                frame = session.read.parquet(str(source)).repartition(8).cache()
-                frame.count()
-                start = time.perf_counter()
-                pgx_spark.evaluate(frame, rules).write.format("noop").mode("overwrite").save()
-                times[cores] = time.perf_counter() - start
-            finally:
-                session.stop()
+        session = (
+            SparkSession.builder.master(f"local[{cores}]")
+            .appName("pgx-bench")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.sql.shuffle.partitions", str(cores))
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+        try:
+            # each Python worker unpickles and compiles the rules once, before timing
+            small = session.read.parquet(str(warm)).repartition(cores)
+            pgx_spark.evaluate(small, rules).write.format("noop").mode("overwrite").save()
+            frame = session.read.parquet(str(source)).repartition(8).cache()
+            frame.count()
+
+            def run() -> None:
+                result = pgx_spark.evaluate(frame, rules, outcomes=outcomes)
+                result.write.format("noop").mode("overwrite").save()
+
+            return timed_cores(run)
+        finally:
+            session.stop()
+
+
+TIMERS = {"dask": dask_time, "spark": spark_time}
+LABELS = {"dask": ("1 worker", "2 workers"), "spark": ("local[1]", "local[2]")}
+
+
+def scaling(
+    engine: str, rules: pgx.RuleSet, rows: int, outcomes: tuple[str, ...], pin: bool
+) -> None:
+    """1 then 2 workers, each in a fresh process; with ``pin``, confined to that many cores.
+
+    Unpinned, "1 worker" may use more than one core: the JVM (Spark) or the scheduler and
+    client (Dask) work beside it. Pinned, everything the run starts (JVM, worker
+    processes) shares exactly 1, then 2 cores: scaling with the cores given.
+    """
+    how = "each run pinned to as many cores as workers" if pin else "unpinned"
+    print(f"== {engine}: {rows:,} rows, outcomes {'+'.join(outcomes)}, {how}; {machine()}")
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    times: list[tuple[float, float]] = []
+    for workers in (1, 2):
+        command = [
+            sys.executable,
+            __file__,
+            "--time-one",
+            f"{engine}:{workers}",
+            "--scaling-rows",
+            str(rows),
+            "--scaling-outcomes",
+            ",".join(outcomes),
+        ]
+        allowed = set(cpus[:workers]) if pin and len(cpus) >= workers else None
+
+        def confine(allowed: set[int] | None = allowed) -> None:
+            if allowed is not None:
+                os.sched_setaffinity(0, allowed)
+
+        done = subprocess.run(
+            command, preexec_fn=confine, capture_output=True, text=True, check=True
+        )
+        _, took, busy = done.stdout.strip().splitlines()[-1].split()
+        times.append((float(took), float(busy)))
+    one, two = LABELS[engine]
     print(
-        f"spark: local[1] {times[1]:.1f} s, local[2] {times[2]:.1f} s, "
-        f"speed-up {times[1] / times[2]:.2f}x (target >= 1.7x); after: {machine()}"
+        f"{engine}: {one} {times[0][0]:.1f} s ({times[0][1]:.2f} cores busy), {two} "
+        f"{times[1][0]:.1f} s ({times[1][1]:.2f} cores busy), speed-up "
+        f"{times[0][0] / times[1][0]:.2f}x (target >= 1.7x); after: {machine()}"
     )
 
 
@@ -297,7 +373,24 @@ def main() -> None:
     parser.add_argument("--loop", type=int, default=2_000, help="evaluate() loop rows")
     parser.add_argument("--e2e-profiles", type=int, default=500_000, help="--end-to-end rows")
     parser.add_argument("--scaling-rows", type=int, default=100_000, help="--dask/--spark rows")
+    parser.add_argument(
+        "--pin", action="store_true", help="--dask/--spark: confine each run to its cores"
+    )
+    parser.add_argument("--time-one", help=argparse.SUPPRESS)  # ENGINE:WORKERS, in a child
+    parser.add_argument(
+        "--scaling-outcomes",
+        default="fires,indeterminate",
+        help="--dask/--spark: the outcomes given a result row (comma-separated)",
+    )
     args = parser.parse_args()
+    outcomes = tuple(args.scaling_outcomes.split(","))
+    if args.time_one:
+        engine, workers = args.time_one.split(":")
+        took, busy = TIMERS[engine](
+            pgx.default_ruleset(), args.scaling_rows, outcomes, int(workers)
+        )
+        print(f"TIME {took} {busy}")
+        return
     if not (args.columnar or args.end_to_end or args.dask or args.spark):
         parser.error("choose at least one part: --columnar, --end-to-end, --dask, --spark")
 
@@ -311,10 +404,9 @@ def main() -> None:
         columnar(rules, args.profiles, args.loop)
     if args.end_to_end:
         end_to_end(rules, args.e2e_profiles)
-    if args.dask:
-        dask_scaling(rules, args.scaling_rows)
-    if args.spark:
-        spark_scaling(rules, args.scaling_rows)
+    for engine in ("dask", "spark"):
+        if getattr(args, engine):
+            scaling(engine, rules, args.scaling_rows, outcomes, args.pin)
 
 
 if __name__ == "__main__":
