@@ -103,7 +103,7 @@ def _dask_frame(table: pa.Table, partitions: int) -> Any:
 
     # dask turns object columns (here lists) into strings unless told not to
     with dask.config.set({"dataframe.convert-string": False}):
-        return dd.from_pandas(table.to_pandas(), npartitions=partitions)
+        return dd.from_pandas(table.to_pandas(), npartitions=partitions)  # type: ignore[no-untyped-call]
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
