@@ -60,3 +60,50 @@ def test_a_missing_table_is_a_clear_error(
     code = main(["cohort", "--profiles", str(tmp_path / "nope.parquet"), "--out", "x.parquet"])
     assert code == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def _cluster_table() -> pa.Table:
+    return pa.table(
+        {
+            "id": ["A", "B", "C", "D"],
+            "germline.CYP2C19.diplotype": ["*2/*2", "*1/*1", None, "*2/*2"],
+            "clinical.medications": [["clopidogrel"], [], None, ["clopidogrel"]],
+        }
+    )
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_dask_engine_writes_the_local_rows_and_summary(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("distributed")
+    table = _cluster_table()
+    source, out = tmp_path / "cohort.parquet", tmp_path / "results"
+    pq.write_table(table, source)
+    argv = ["cohort", "--profiles", str(source), "--out", str(out), "--engine", "dask"]
+    assert main([*argv, "--workers", "1"]) == 0
+    written = sorted(
+        (r["profile_id"], r["rule_id"], r["outcome"]) for r in pq.read_table(out).to_pylist()
+    )
+    local = pgx.cohort.evaluate(table).to_pylist()
+    assert written == sorted((r["profile_id"], r["rule_id"], r["outcome"]) for r in local)
+    lines = capsys.readouterr().out.splitlines()
+    # A and D (*2/*2, poor) each get the alternative; B (*1/*1) standard dosing
+    assert "clopidogrel\tuse_alternative\t2" in lines
+    assert "clopidogrel\tstandard_dosing\t1" in lines
+
+
+def test_a_cluster_engine_needs_profile_ids(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "cohort.parquet"
+    pq.write_table(_cluster_table().drop_columns(["id"]), source)
+    for engine in ("dask", "spark"):
+        argv = ["cohort", "--profiles", str(source), "--out", str(tmp_path / "o"), "--engine"]
+        assert main([*argv, engine]) == 2
+        err = capsys.readouterr().err
+        assert "expected an 'id' column with --engine spark or dask" in err
+        assert "Traceback" not in err
+    assert not (tmp_path / "o").exists()

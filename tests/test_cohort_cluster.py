@@ -156,3 +156,26 @@ def test_dask_unknown_drug_fails_before_any_work() -> None:
 
     with pytest.raises(pgx.InputError, match="unknown drug 'clopidogrl'"):
         pgx_dask.evaluate(_dask_frame(flat(), 2), drugs=["clopidogrl"])
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # pyspark on pandas 3
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_spark_engine_of_the_cli_leaves_the_callers_session_running(
+    spark: Any, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow.parquet as pq
+
+    from pgx.cli import main
+
+    source, out = tmp_path / "cohort.parquet", tmp_path / "results"
+    pq.write_table(flat(), source)
+    assert main(["cohort", "--profiles", str(source), "--out", str(out), "--engine", "spark"]) == 0
+    got = sorted(tuple(r.values()) for r in _plain(pq.read_table(out).to_pylist()))
+    assert got == local_rows()
+    summary = capsys.readouterr().out
+    assert (
+        main(["cohort", "--profiles", str(source), "--out", str(tmp_path / "local.parquet")]) == 0
+    )
+    assert summary == capsys.readouterr().out  # the per-drug summary of the local engine
+    assert "clopidogrel\tuse_alternative\t2" in summary.splitlines()  # A and E, poor
+    assert spark.range(3).count() == 3  # the session the caller made still works

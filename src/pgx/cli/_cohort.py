@@ -93,6 +93,8 @@ def _spark(args: argparse.Namespace, rules: RuleSet) -> Counter[tuple[str, str]]
     from pgx.cohort import spark as pgx_spark  # noqa: PLC0415
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    # a session the caller already runs (`main` called from a notebook) is theirs to stop
+    ours = SparkSession.getActiveSession() is None
     session = SparkSession.builder.master(f"local[{args.workers}]").getOrCreate()
     try:
         frame = session.read.parquet(str(args.profiles))
@@ -100,7 +102,8 @@ def _spark(args: argparse.Namespace, rules: RuleSet) -> Counter[tuple[str, str]]
             "overwrite"
         ).parquet(str(args.out))
     finally:
-        session.stop()
+        if ours:
+            session.stop()
     return _count_output(args.out)
 
 
@@ -135,6 +138,29 @@ def _count_output(path: str | os.PathLike[str]) -> Counter[tuple[str, str]]:
     return counts
 
 
+def _require_ids(profiles: str) -> None:
+    # on a cluster the rows are not numbered across partitions: without ids, neither the
+    # results nor the per-drug summary could tell one patient from another
+    import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.dataset as ds  # noqa: PLC0415
+
+    try:
+        names = ds.dataset(profiles, format="parquet").schema.names  # a file or a directory
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise InputError([Problem("--profiles", f"not a Parquet file ({exc})", profiles)]) from None
+    if "id" not in names:
+        raise InputError(
+            [
+                Problem(
+                    "--profiles",
+                    "expected an 'id' column with --engine spark or dask (rows are not "
+                    "numbered across partitions), found none",
+                    profiles,
+                )
+            ]
+        )
+
+
 def _run_cohort(args: argparse.Namespace) -> int:
     rules = ruleset_of(args.rules)
     if args.engine != "local" and args.vcf is not None:
@@ -143,6 +169,8 @@ def _run_cohort(args: argparse.Namespace) -> int:
         )
     if args.profiles is not None and not Path(args.profiles).exists():
         raise InputError([Problem("--profiles", "no such file", str(args.profiles))])
+    if args.engine != "local":
+        _require_ids(args.profiles)
     if args.engine == "spark":
         counts = _spark(args, rules)
     elif args.engine == "dask":
