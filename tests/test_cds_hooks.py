@@ -83,3 +83,27 @@ def test_service_cards_stay_silent_for_standard_dosing_unless_asked() -> None:
     quiet, loud = service_cards(poor)["cards"], service_cards(poor, normal=True)["cards"]
     assert quiet == loud
     assert [c["indicator"] for c in quiet] == ["warning", "warning"]
+
+
+def test_service_undecided_card_says_which_results_were_not_used() -> None:
+    """The example record holds a preliminary TPMT result and a DPYD result entered in error:
+    ordering azathioprine, the undecided card names the preliminary TPMT Observation, so the
+    clinician is not left to think TPMT was never tested. Clopidogrel, decided from a final
+    CYP2C19 result, gets no extra card for those warnings."""
+    from pgx.cds_hooks import service_cards
+    from pgx.fhir import profile_from_bundle
+
+    bundle = json.loads((ROOT / "examples" / "fhir" / "pgx-genotypes.json").read_text("utf-8"))
+    profile = profile_from_bundle(bundle)
+    report = evaluate(profile, drugs=["azathioprine"], now=NOW)
+    assert report.indeterminate
+    (card,) = [c for c in service_cards(report)["cards"] if c["indicator"] == "info"]
+    assert card["summary"].startswith("Genomic result needed to decide azathioprine")
+    assert "Not used from the patient's record:" in card["detail"]
+    assert "- Observation/tpmt-genotype-draft: status 'preliminary'" in card["detail"]
+
+    decided = evaluate(profile, drugs=["clopidogrel"], now=NOW)
+    assert decided.warnings and not decided.indeterminate
+    shown = service_cards(decided)["cards"]
+    assert shown and all("Not used from" not in c["detail"] for c in shown)
+    assert all(isinstance(c["extension"]["pgx.rule"], dict) for c in shown)  # findings only

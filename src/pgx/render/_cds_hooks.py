@@ -285,7 +285,7 @@ def _suggestions(
     return out
 
 
-def _one_undecided_card(report: Report) -> dict[str, Any]:
+def _one_undecided_card(report: Report, warnings: tuple[str, ...] = ()) -> dict[str, Any]:
     missing = sorted({m for i in report.indeterminate for m in i.missing})
     drugs = sorted({d for i in report.indeterminate for d in i.drugs})
     facts = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
@@ -301,6 +301,12 @@ def _one_undecided_card(report: Report) -> dict[str, Any]:
     ]
     if len(report.indeterminate) > 10:
         lines.append(f"- and {len(report.indeterminate) - 10} more")
+    if warnings:
+        # a result the record holds but pgx could not use (preliminary, unreadable) is why
+        # a rule is undecided more often than a test never done: say which
+        lines += ["", "Not used from the patient's record:", *(f"- {w}" for w in warnings[:5])]
+        if len(warnings) > 5:
+            lines.append(f"- and {len(warnings) - 5} more")
     return {
         "uuid": _card_id(report, "undecided"),
         "summary": _short(f"Genomic result needed to decide {', '.join(drugs)}: {facts}"),
@@ -332,7 +338,10 @@ def service_cards(
     drug its regimen names (replacing the order when ``orders`` maps the drug to its
     ``MedicationRequest/id``), the rule id and version in the card's ``pgx.rule`` extension, and
     override reasons. An ordered drug no rule covers gets an ``info`` card saying so. Undecided
-    rules share one short ``info`` card saying which results would decide them. A finding whose
+    rules share one short ``info`` card saying which results would decide them and, when the
+    report has warnings (a preliminary or unreadable result left out), what was not used; the
+    warnings get no card of their own, since at the point of ordering they matter only where
+    a rule is left undecided. A finding whose
     action is ``standard_dosing`` gets no card unless ``normal`` is set: at the point of ordering,
     a card that says "no change" is noise, and silence for a covered drug already means its
     genotype was read and gave no reason to act (a drug no rule covers, or undecided rules,
@@ -382,5 +391,7 @@ def service_cards(
     # an ordered drug pgx has no rule about: no card would read as "checked, nothing found"
     out += [_uncovered_card(report, drug) for drug in report.uncovered_drugs]
     if report.indeterminate:
-        out.append(_one_undecided_card(report))
+        uncovered = {f"no pgx rule covers {drug}" for drug in report.uncovered_drugs}
+        warnings = tuple(w for w in report.warnings if w not in uncovered)
+        out.append(_one_undecided_card(report, warnings))
     return {"cards": out}
