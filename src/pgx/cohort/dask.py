@@ -27,7 +27,7 @@ from pgx.model.ruleset import RuleSet
 __all__ = ["evaluate", "meta"]
 
 # `RESULT_SCHEMA` less the input row number, which would be partition-local
-DASK_SCHEMA = pa.schema([f for f in RESULT_SCHEMA if f.name != "row"])
+_DASK_SCHEMA = pa.schema([f for f in RESULT_SCHEMA if f.name != "row"])
 
 
 def meta() -> Any:
@@ -39,7 +39,7 @@ def meta() -> Any:
     one per cell, to build, pickle between processes and write, and Dask cannot tell an
     object column's type from an empty frame (``to_parquet`` of such a result fails).
     """
-    return _frame(DASK_SCHEMA.empty_table())
+    return _frame(_DASK_SCHEMA.empty_table())
 
 
 def _frame(table: pa.Table) -> Any:
