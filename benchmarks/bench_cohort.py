@@ -12,7 +12,7 @@ Parts (give one or more; expected durations on a quiet 2-core machine):
   (target < 4 GB).
 - ``--dask`` / ``--spark`` (about 2 min each): ``--scaling-rows`` (100,000) rows with 1 and
   then 2 local workers (Dask LocalCluster processes; Spark ``local[1]``/``local[2]``):
-  speed-up (target >= 1.7x).
+  speed-up (target >= 1.7x), for a first cohort and for a second one on the same workers.
 
 Every part prints the load average and a fixed calibration workload, so a run on a busy
 machine can be judged against a quiet one. Sizes can be made tiny to check the script runs.
@@ -237,15 +237,19 @@ def end_to_end(rules: pgx.RuleSet, n: int) -> None:
 
 def dask_time(
     rules: pgx.RuleSet, rows: int, outcomes: tuple[str, ...], workers: int
-) -> tuple[float, float]:
-    """Seconds (and busy cores) for a LocalCluster of ``workers`` processes."""
+) -> list[tuple[float, float]]:
+    """Seconds (and busy cores) for a LocalCluster of ``workers`` processes.
+
+    Two cohorts of ``rows`` one after the other on the same workers: the first meets
+    workers that know no value yet, the second workers that have evaluated the first.
+    """
     import dask  # noqa: PLC0415 - only for the scaling figure
     import dask.dataframe as dd  # noqa: PLC0415
-    from distributed import Client, LocalCluster  # noqa: PLC0415
+    from distributed import Client, LocalCluster, wait  # noqa: PLC0415
 
     from pgx.cohort import dask as pgx_dask  # noqa: PLC0415
 
-    frame = cohort(rules, rows, seed=3).to_pandas()
+    frames = [cohort(rules, rows, seed=seed).to_pandas() for seed in (3, 4)]
     small = cohort(rules, 64, seed=6).to_pandas()  # other rows: warms workers, not caches
     with (
         dask.config.set({"dataframe.convert-string": False}),
@@ -253,26 +257,30 @@ def dask_time(
             n_workers=workers, threads_per_worker=1, dashboard_address=None
         ) as c,
         Client(c),  # type: ignore[no-untyped-call]
+        tempfile.TemporaryDirectory() as tmp,
     ):
-        data = dd.from_pandas(frame, npartitions=8).persist()  # type: ignore[no-untyped-call]
-        with tempfile.TemporaryDirectory() as tmp:
-            # every worker unpickles and compiles the rules once, before timing
-            warm = dd.from_pandas(small, npartitions=workers)  # type: ignore[no-untyped-call]
-            pgx_dask.evaluate(warm, rules).to_parquet(f"{tmp}/warm")
+        # every worker unpickles and compiles the rules once, before timing
+        warm = dd.from_pandas(small, npartitions=workers)  # type: ignore[no-untyped-call]
+        pgx_dask.evaluate(warm, rules).to_parquet(f"{tmp}/warm")
+        times = []
+        for k, frame in enumerate(frames):
+            data = dd.from_pandas(frame, npartitions=8).persist()  # type: ignore[no-untyped-call]
+            wait(data)  # type: ignore[no-untyped-call]  # on the workers before timing
 
-            def write() -> None:
+            def write(data: Any = data, k: int = k) -> None:
                 # written where it is computed, as `pgx cohort --engine dask` does: the
                 # client gathers nothing (20 M result rows gathered would time the client)
                 result = pgx_dask.evaluate(data, rules, outcomes=outcomes)
-                result.to_parquet(f"{tmp}/out", write_index=False)
+                result.to_parquet(f"{tmp}/out{k}", write_index=False)
 
-            return timed_cores(write)
+            times.append(timed_cores(write))
+        return times
 
 
 def spark_time(
     rules: pgx.RuleSet, rows: int, outcomes: tuple[str, ...], cores: int
-) -> tuple[float, float]:
-    """Seconds (and busy cores) for Spark ``local[cores]``."""
+) -> list[tuple[float, float]]:
+    """Seconds (and busy cores) for Spark ``local[cores]``; two cohorts, as `dask_time`."""
     from pyspark.sql import SparkSession  # noqa: PLC0415 - only for the scaling figure
 
     from pgx.cohort import spark as pgx_spark  # noqa: PLC0415
@@ -280,8 +288,10 @@ def spark_time(
     warnings.filterwarnings("ignore", category=FutureWarning)  # pyspark on pandas 3
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "cohort.parquet"
-        pq.write_table(cohort(rules, rows, seed=5), source)
+        sources = []
+        for seed in (5, 7):
+            sources.append(Path(tmp) / f"cohort{seed}.parquet")
+            pq.write_table(cohort(rules, rows, seed=seed), sources[-1])
         warm = Path(tmp) / "warm.parquet"
         pq.write_table(cohort(rules, 64, seed=6), warm)
         session = (
@@ -299,14 +309,18 @@ def spark_time(
             # each Python worker unpickles and compiles the rules once, before timing
             small = session.read.parquet(str(warm)).repartition(cores)
             pgx_spark.evaluate(small, rules).write.format("noop").mode("overwrite").save()
-            frame = session.read.parquet(str(source)).repartition(8).cache()
-            frame.count()
+            times = []
+            for source in sources:
+                frame = session.read.parquet(str(source)).repartition(8).cache()
+                frame.count()
 
-            def run() -> None:
-                result = pgx_spark.evaluate(frame, rules, outcomes=outcomes)
-                result.write.format("noop").mode("overwrite").save()
+                def run(frame: Any = frame) -> None:
+                    result = pgx_spark.evaluate(frame, rules, outcomes=outcomes)
+                    result.write.format("noop").mode("overwrite").save()
 
-            return timed_cores(run)
+                times.append(timed_cores(run))
+                frame.unpersist()
+            return times
         finally:
             session.stop()
 
@@ -327,7 +341,7 @@ def scaling(
     how = "each run pinned to as many cores as workers" if pin else "unpinned"
     print(f"== {engine}: {rows:,} rows, outcomes {'+'.join(outcomes)}, {how}; {machine()}")
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    times: list[tuple[float, float]] = []
+    times: list[list[tuple[float, float]]] = []
     for workers in (1, 2):
         command = [
             sys.executable,
@@ -348,14 +362,17 @@ def scaling(
         done = subprocess.run(
             command, preexec_fn=confine, capture_output=True, text=True, check=True
         )
-        _, took, busy = done.stdout.strip().splitlines()[-1].split()
-        times.append((float(took), float(busy)))
+        fields = done.stdout.strip().splitlines()[-1].split()[1:]
+        times.append([(float(a), float(b)) for a, b in zip(fields[::2], fields[1::2], strict=True)])
     one, two = LABELS[engine]
-    print(
-        f"{engine}: {one} {times[0][0]:.1f} s ({times[0][1]:.2f} cores busy), {two} "
-        f"{times[1][0]:.1f} s ({times[1][1]:.2f} cores busy), speed-up "
-        f"{times[0][0] / times[1][0]:.2f}x (target >= 1.7x); after: {machine()}"
-    )
+    for k, which in enumerate(("first cohort", "second cohort, same workers")):
+        a, b = times[0][k], times[1][k]
+        print(
+            f"{engine}, {which}: {one} {a[0]:.1f} s ({a[1]:.2f} cores busy), {two} "
+            f"{b[0]:.1f} s ({b[1]:.2f} cores busy), speed-up {a[0] / b[0]:.2f}x "
+            "(target >= 1.7x)"
+        )
+    print(f"after: {machine()}")
 
 
 def main() -> None:
@@ -386,10 +403,8 @@ def main() -> None:
     outcomes = tuple(args.scaling_outcomes.split(","))
     if args.time_one:
         engine, workers = args.time_one.split(":")
-        took, busy = TIMERS[engine](
-            pgx.default_ruleset(), args.scaling_rows, outcomes, int(workers)
-        )
-        print(f"TIME {took} {busy}")
+        runs = TIMERS[engine](pgx.default_ruleset(), args.scaling_rows, outcomes, int(workers))
+        print("TIME", *(f"{took} {busy}" for took, busy in runs))
         return
     if not (args.columnar or args.end_to_end or args.dask or args.spark):
         parser.error("choose at least one part: --columnar, --end-to-end, --dask, --spark")
