@@ -10,7 +10,7 @@ Parts (give one or more; expected durations on a quiet 2-core machine):
 - ``--end-to-end`` (about 3 min): ``pgx cohort`` on an ``--e2e-profiles`` (500,000) row
   Parquet file in a child process (streamed in batches, Parquet out): time and peak RSS
   (target < 4 GB).
-- ``--dask`` / ``--spark`` (about 2 min each): ``--scaling-rows`` (100,000) rows with 1 and
+- ``--dask`` / ``--spark`` (about 3 min each): ``--scaling-rows`` (100,000) rows with 1 and
   then 2 local workers (Dask LocalCluster processes; Spark ``local[1]``/``local[2]``):
   speed-up (target >= 1.7x), for a first cohort and for a second one on the same workers.
 
@@ -379,7 +379,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0] if __doc__ else None,
         epilog="Expected on a quiet 2-core machine: --columnar about 2 min, --end-to-end "
-        "about 3 min, --dask and --spark about 2 min each. Do not run the long parts on a "
+        "about 3 min, --dask and --spark about 3 min each. Do not run the long parts on a "
         "shared machine; make the sizes tiny to check the script.",
     )
     parser.add_argument("--columnar", action="store_true", help="loop vs columnar vs NumPy")
