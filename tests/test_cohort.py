@@ -211,3 +211,31 @@ def test_a_spawn_process_pool_evaluates_with_a_used_ruleset() -> None:
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         remote = [r.to_json() for r in pool.map(job, profiles)]
     assert remote == local
+
+
+def test_summary_counts_each_profile_once_per_drug_and_action_its_report_shows() -> None:
+    table = pa.table(
+        {
+            "id": ["A", "B", "C", "D", "E"],
+            "germline.CYP2C19.diplotype": ["*2/*2", "*1/*1", None, "*2/*2", "*1/*17"],
+            "germline.HLA-B.alleles": [["*57:01", "*08:01"], None, None, None, None],
+            "clinical.medications": [["clopidogrel"], [], None, ["clopidogrel"], ["abacavir"]],
+        }
+    )
+    expected: dict[tuple[str, str], int] = {}
+    for row in range(table.num_rows):
+        report = pgx.cohort.report(table, row, rules(), now=NOW)
+        for pair in {(d, f.action) for f in report.findings for d in f.drugs}:
+            expected[pair] = expected.get(pair, 0) + 1
+    summary = pgx.cohort.summary(pgx.cohort.evaluate(table, rules()))
+    assert summary.schema == pgx.cohort.SUMMARY_SCHEMA
+    got = {(r["drug"], r["action"]): r["profiles"] for r in summary.to_pylist()}
+    assert got == expected
+    # A and D (*2/*2, poor metabolizers) get clopidogrel's alternative, once each
+    assert got["clopidogrel", "use_alternative"] == 2
+    assert [r["drug"] for r in summary.to_pylist()] == sorted(
+        r["drug"] for r in summary.to_pylist()
+    )
+    # batch by batch (whole profiles in each) adds up to the same
+    parts = pgx.cohort.evaluate_batches(table, rules(), batch_rows=2)
+    assert pgx.cohort.summary(part.results for part in parts).equals(summary)

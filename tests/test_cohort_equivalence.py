@@ -227,3 +227,26 @@ def test_every_bundled_rule_is_decided_both_ways_by_the_pools() -> None:
         set(table.filter(pa.compute.equal(table["outcome"], "fires"))["rule_id"].to_pylist())
         >= fired
     )
+
+
+@settings(max_examples=40)
+@given(st.lists(profiles(), min_size=1, max_size=7), st.integers(1, 4))
+def test_the_summary_counts_what_each_report_shows(
+    items: list[dict[str, Any]], batch_rows: int
+) -> None:
+    ruleset = rules()
+    want: dict[tuple[str, str], int] = {}
+    for item in items:
+        report = pgx.evaluate(pgx.load_profile(item), ruleset, now=NOW)
+        for pair in {(drug, f.action) for f in report.findings for drug in f.drugs}:
+            want[pair] = want.get(pair, 0) + 1
+    table = pgx.cohort.evaluate(items, ruleset, outcomes="all")
+    by_row = pgx.cohort.summary(table).to_pylist()
+    assert {(r["drug"], r["action"]): r["profiles"] for r in by_row} == want
+    parts = pgx.cohort.evaluate_batches(items, ruleset, batch_rows=batch_rows)
+    assert pgx.cohort.summary(p.results for p in parts).to_pylist() == by_row
+    # a cluster's table: no row numbers, told apart by profile id
+    ids = pa.array([f"P{r}" for r in table["row"].to_pylist()])
+    plain = table.drop_columns(["row"])
+    by_id = plain.set_column(plain.column_names.index("profile_id"), "profile_id", ids)
+    assert pgx.cohort.summary(by_id).to_pylist() == by_row

@@ -20,6 +20,7 @@ Needs the ``cohort`` extra: ``pip install 'pgx[cohort]'`` (pyarrow, numpy).
 from __future__ import annotations
 
 import weakref
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -30,6 +31,7 @@ from pgx.cohort._columns import DEFAULT_BATCH_ROWS, Batch, Reader
 from pgx.cohort._columns import to_table as _to_table
 from pgx.cohort._plan import Plan
 from pgx.cohort._run import OUTCOMES, PHENOTYPE_SCHEMA, RESULT_SCHEMA, Evaluator
+from pgx.cohort._summary import SUMMARY_SCHEMA, add_counts, summary_table
 from pgx.cohort._vcf import is_vcf, vcf_profiles
 from pgx.engine import evaluate_profile, explain_rule
 from pgx.errors import InputError, Problem
@@ -43,6 +45,7 @@ __all__ = [
     "OUTCOMES",
     "PHENOTYPE_SCHEMA",
     "RESULT_SCHEMA",
+    "SUMMARY_SCHEMA",
     "CohortBatch",
     "evaluate",
     "evaluate_batches",
@@ -50,6 +53,7 @@ __all__ = [
     "phenotypes",
     "profile",
     "report",
+    "summary",
     "to_table",
     "vcf_profiles",
 ]
@@ -272,6 +276,26 @@ def _version() -> str:
         return version("pgx")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         return "0+unknown"
+
+
+def summary(results: pa.Table | Iterable[pa.Table]) -> pa.Table:
+    """Per drug, how many profiles get each action, as ``pgx cohort`` prints at the end.
+
+    Only findings a report shows count: rules that fire and are not superseded. A profile
+    counts once per drug and action, however many of its rules give them.
+
+    Args:
+        results: A result table of `evaluate`, or the tables of `evaluate_batches` (or of
+            cluster partitions), each holding whole profiles. Rows are told apart by
+            ``row`` where a table has it, else by ``profile_id``.
+
+    Returns:
+        A table with columns ``drug``, ``action``, ``profiles``, sorted by drug and action.
+    """
+    counts: Counter[tuple[str, str]] = Counter()
+    for table in [results] if isinstance(results, pa.Table) else results:
+        add_counts(table, counts)
+    return summary_table(counts.items())
 
 
 def to_table(profiles: Iterable[object], ruleset: RuleSet | None = None) -> pa.Table:
