@@ -28,6 +28,14 @@ def test_profiles_to_parquet_with_a_summary(
     assert main(["cohort", "--profiles", str(source), "--out", str(out)]) == 0
     written = pq.read_table(out)
     assert written.to_pylist() == pgx.cohort.evaluate(table).to_pylist()
+    # statistics where they narrow a patient look-up; every row group holds every rule
+    group = pq.ParquetFile(out).metadata.row_group(0)
+    with_stats = [
+        group.column(i).path_in_schema
+        for i in range(group.num_columns)
+        if group.column(i).is_stats_set
+    ]
+    assert with_stats == ["row", "profile_id"]
     summary = capsys.readouterr()
     assert "3 profiles" in summary.err
     lines = summary.out.splitlines()
@@ -107,3 +115,34 @@ def test_a_cluster_engine_needs_profile_ids(
         assert "expected an 'id' column with --engine spark or dask" in err
         assert "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_summary_of_a_written_table_counts_a_profile_split_across_row_groups(
+    tmp_path: Path,
+) -> None:
+    from collections import Counter
+
+    from pgx.cli._cohort import _count_output
+    from pgx.cohort._summary import add_counts
+
+    table = pa.table(
+        {
+            "id": ["A", "B", "C"],
+            "germline.CYP2C19.diplotype": ["*2/*2", "*1/*1", "*1/*17"],
+            "germline.CYP2D6.diplotype": ["*4/*4", "*1/*1", "*1/*2"],
+            "germline.HLA-B.alleles": [["*57:01", "*58:01"], ["*07:02", "*08:01"], None],
+        }
+    )
+    results = pgx.cohort.evaluate(table).drop_columns(["row"])
+    path = tmp_path / "results.parquet"
+    pq.write_table(results, path, row_group_size=3)  # each profile spans many row groups
+    want = {
+        (r["drug"], r["action"]): r["profiles"] for r in pgx.cohort.summary(results).to_pylist()
+    }
+    assert dict(_count_output(path)) == want
+    assert max(want.values()) <= 3
+    # counting each row group on its own would count some profiles twice
+    naive: Counter[tuple[str, str]] = Counter()
+    for group in range(pq.ParquetFile(path).num_row_groups):
+        add_counts(pq.ParquetFile(path).read_row_group(group), naive)
+    assert dict(naive) != want

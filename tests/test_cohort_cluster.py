@@ -150,12 +150,122 @@ def test_dask_workers_keep_no_rows_between_frames(dask_client: Any) -> None:
         assert got == sorted(tuple(r.values()) for r in _plain(want))
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_workers_started_with_worker_environ_get_the_malloc_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dask
+
+    distributed = pytest.importorskip("distributed")
+    from pgx.cohort import dask as pgx_dask
+
+    # Dask lets the starting process's own variables win over its config (and an earlier
+    # cluster in this process may have left Dask's 65536 there)
+    for name in pgx_dask.WORKER_MALLOC:
+        monkeypatch.delenv(name, raising=False)
+    environ = pgx_dask.worker_environ()
+    assert environ["MALLOC_TRIM_THRESHOLD_"] == "268435456"  # not Dask's 65536
+    assert environ["OMP_NUM_THREADS"] == "1"  # Dask's other settings are kept
+    with (
+        dask.config.set({"distributed.nanny.pre-spawn-environ": environ}),
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, dashboard_address=None, host="127.0.0.1"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        seen = client.run(lambda: {k: os.environ.get(k) for k in pgx_dask.WORKER_MALLOC})
+    assert list(seen.values()) == [pgx_dask.WORKER_MALLOC]
+
+
 def test_dask_unknown_drug_fails_before_any_work() -> None:
     pytest.importorskip("dask.dataframe")
     from pgx.cohort import dask as pgx_dask
 
     with pytest.raises(pgx.InputError, match="unknown drug 'clopidogrl'"):
         pgx_dask.evaluate(_dask_frame(flat(), 2), drugs=["clopidogrl"])
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_dask_to_parquet_writes_each_partition_and_returns_the_summary(
+    dask_client: Any, tmp_path: Any
+) -> None:
+    import pyarrow.parquet as pq
+
+    from pgx.cohort import dask as pgx_dask
+
+    finished: list[int] = []
+    summary = pgx_dask.to_parquet(
+        _dask_frame(flat(), 3), tmp_path / "out", progress=finished.append
+    )
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "part.0.parquet",
+        "part.1.parquet",
+        "part.2.parquet",
+    ]
+    table = pq.read_table(tmp_path / "out")
+    assert table.schema.field("drugs").type == pa.list_(pa.string())
+    assert sorted(tuple(r.values()) for r in _plain(table.to_pylist())) == local_rows()
+    assert summary.equals(pgx.cohort.summary(pgx.cohort.evaluate(flat())))
+    assert sorted(finished) == [2, 2, 2]  # six profiles in three partitions
+    # A and E (*2/*2, *2/*3: poor metabolizers) get clopidogrel's alternative
+    got = {(r["drug"], r["action"]): r["profiles"] for r in summary.to_pylist()}
+    assert got["clopidogrel", "use_alternative"] == 2
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_dask_to_parquet_replaces_part_files_only_when_told(
+    dask_client: Any, tmp_path: Any
+) -> None:
+    import pyarrow.parquet as pq
+
+    from pgx.cohort import dask as pgx_dask
+
+    out = tmp_path / "out"
+    pgx_dask.to_parquet(_dask_frame(flat(), 3), out)
+    (out / "README").write_text("kept")
+    with pytest.raises(pgx.InputError, match=r"found 3 \(pass overwrite=True"):
+        pgx_dask.to_parquet(_dask_frame(flat(), 2), out)
+    # two partitions now: the third file of the earlier run must not linger as results
+    pgx_dask.to_parquet(_dask_frame(flat(), 2), out, overwrite=True)
+    assert sorted(p.name for p in out.iterdir()) == ["README", "part.0.parquet", "part.1.parquet"]
+    parts = (
+        pq.read_table(out / "part.0.parquet").num_rows
+        + pq.read_table(out / "part.1.parquet").num_rows
+    )
+    assert parts == len(local_rows())
+
+
+def test_dask_to_parquet_refuses_a_file_and_an_unknown_drug_before_writing(tmp_path: Any) -> None:
+    pytest.importorskip("dask.dataframe")
+    from pgx.cohort import dask as pgx_dask
+
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(pgx.InputError, match="expected a directory, found a file"):
+        pgx_dask.to_parquet(_dask_frame(flat(), 2), tmp_path / "file")
+    with pytest.raises(pgx.InputError, match="unknown drug 'clopidogrl'"):
+        pgx_dask.to_parquet(_dask_frame(flat(), 2), tmp_path / "new", drugs=["clopidogrl"])
+    assert not (tmp_path / "new").exists()
+
+
+def test_dask_to_parquet_runs_on_a_scheduler_chosen_over_a_client(tmp_path: Any) -> None:
+    import dask
+
+    pytest.importorskip("dask.dataframe")
+    from pgx.cohort import dask as pgx_dask
+
+    finished: list[int] = []
+    with dask.config.set(scheduler="synchronous"):
+        summary = pgx_dask.to_parquet(
+            _dask_frame(flat(), 2), tmp_path / "o", progress=finished.append
+        )
+    assert finished == [3, 3]
+    assert summary.equals(pgx.cohort.summary(pgx.cohort.evaluate(flat())))
 
 
 @pytest.mark.filterwarnings("ignore::FutureWarning")  # pyspark on pandas 3

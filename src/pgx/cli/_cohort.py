@@ -9,7 +9,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from pgx.cli._common import ruleset_of
 from pgx.errors import InputError, Problem
@@ -45,41 +44,18 @@ def _summary(counts: Counter[tuple[str, str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _count(table: Any, counts: Counter[tuple[str, str]]) -> None:
-    import pyarrow as pa  # noqa: PLC0415
-    import pyarrow.compute as pc  # noqa: PLC0415
-
-    shown = table.filter(
-        pc.and_(pc.equal(table["outcome"], "fires"), pc.is_null(table["superseded_by"]))
-    )
-    if shown.num_rows == 0:
-        return
-    key = "profile_id" if "row" not in shown.column_names else "row"
-    parents = pc.list_parent_indices(shown["drugs"])
-    exploded = pa.table(
-        {
-            "who": pc.take(shown[key], parents),
-            "drug": pc.list_flatten(shown["drugs"]),
-            "action": pc.take(shown["action"].cast(pa.string()), parents),
-        }
-    )
-    grouped = exploded.group_by(["drug", "action"]).aggregate([("who", "count_distinct")])
-    for row in grouped.to_pylist():
-        counts[(row["drug"], row["action"])] += row["who_count_distinct"]
-
-
 def _local(args: argparse.Namespace, rules: RuleSet, source: object) -> Counter[tuple[str, str]]:
-    import pyarrow.parquet as pq  # noqa: PLC0415
-
     from pgx.cohort import RESULT_SCHEMA, evaluate_batches  # noqa: PLC0415
+    from pgx.cohort._summary import add_counts  # noqa: PLC0415
+    from pgx.cohort._writing import result_writer  # noqa: PLC0415
 
     counts: Counter[tuple[str, str]] = Counter()
     start = time.perf_counter()
     done = 0
-    with pq.ParquetWriter(args.out, RESULT_SCHEMA) as writer:
+    with result_writer(args.out, RESULT_SCHEMA) as writer:
         for part in evaluate_batches(source, rules, drugs=args.drugs, outcomes=args.outcomes):
             writer.write_table(part.results)
-            _count(part.results, counts)
+            add_counts(part.results, counts)
             done += part.rows
             rate = done / max(time.perf_counter() - start, 1e-9)
             print(f"\r{done} profiles ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
@@ -114,27 +90,67 @@ def _dask(args: argparse.Namespace, rules: RuleSet) -> Counter[tuple[str, str]]:
 
     from pgx.cohort import dask as pgx_dask  # noqa: PLC0415
 
+    start = time.perf_counter()
+    done = 0
+
+    def progress(rows: int) -> None:
+        nonlocal done
+        done += rows
+        rate = done / max(time.perf_counter() - start, 1e-9)
+        print(f"\r{done} profiles ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+
+    settings = {
+        "dataframe.convert-string": False,
+        "distributed.nanny.pre-spawn-environ": pgx_dask.worker_environ(),
+    }
     with (
-        dask.config.set({"dataframe.convert-string": False}),
+        dask.config.set(settings),
         LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=args.workers, threads_per_worker=1, dashboard_address=None
         ) as cluster,
         Client(cluster),  # type: ignore[no-untyped-call]
     ):
         frame = dd.read_parquet(str(args.profiles))
-        result = pgx_dask.evaluate(frame, rules, drugs=args.drugs, outcomes=args.outcomes)
-        result.to_parquet(str(args.out), write_index=False)
-    return _count_output(args.out)
+        # written by the workers, which send back only their counts for the summary;
+        # a rerun replaces the part files (as the Spark engine overwrites)
+        summary = pgx_dask.to_parquet(
+            frame,
+            str(args.out),
+            rules,
+            drugs=args.drugs,
+            outcomes=args.outcomes,
+            overwrite=True,
+            progress=progress,
+        )
+    print(file=sys.stderr)
+    return Counter(
+        {
+            (drug, action): n
+            for drug, action, n in zip(
+                summary["drug"].to_pylist(),
+                summary["action"].to_pylist(),
+                summary["profiles"].to_pylist(),
+                strict=True,
+            )
+        }
+    )
 
 
 def _count_output(path: str | os.PathLike[str]) -> Counter[tuple[str, str]]:
+    import pyarrow as pa  # noqa: PLC0415
     import pyarrow.dataset as ds  # noqa: PLC0415
 
-    counts: Counter[tuple[str, str]] = Counter()
-    for batch in ds.dataset(str(path), format="parquet").to_batches():
-        import pyarrow as pa  # noqa: PLC0415
+    from pgx.cohort._summary import add_shown, shown  # noqa: PLC0415
 
-        _count(pa.Table.from_batches([batch]), counts)
+    # a profile's rows may straddle two batches of a file: keep each batch's distinct
+    # (profile, drug, action) and count once over all of them
+    parts = [
+        shown(pa.Table.from_batches([batch]))
+        for batch in ds.dataset(str(path), format="parquet").to_batches()
+    ]
+    counts: Counter[tuple[str, str]] = Counter()
+    if parts:
+        add_shown(pa.concat_tables(parts), counts)
     return counts
 
 
