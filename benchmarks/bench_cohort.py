@@ -13,6 +13,9 @@ Parts (give one or more; expected durations on a quiet 2-core machine):
 - ``--dask`` / ``--spark`` (about 3 min each): ``--scaling-rows`` (100,000) rows with 1 and
   then 2 local workers (Dask LocalCluster processes; Spark ``local[1]``/``local[2]``):
   speed-up (target >= 1.7x), for a first cohort and for a second one on the same workers.
+  Dask's workers start with ``pgx.cohort.dask.worker_environ()`` and write with
+  ``pgx.cohort.dask.to_parquet`` (as ``pgx cohort`` does); ``--dask-write dask`` times
+  ``evaluate(...).to_parquet`` (Dask's writer) on workers with Dask's own environment.
 
 Every part prints the load average and a fixed calibration workload, so a run on a busy
 machine can be judged against a quiet one. Sizes can be made tiny to check the script runs.
@@ -242,6 +245,10 @@ def dask_time(
 
     Two cohorts of ``rows`` one after the other on the same workers: the first meets
     workers that know no value yet, the second workers that have evaluated the first.
+    With ``--dask-write dask`` (passed to this child as ``PGX_BENCH_DASK_WRITE``), times
+    ``evaluate(...).to_parquet`` (Dask's writer) on workers with Dask's own environment, in
+    place of ``pgx.cohort.dask.to_parquet`` (the workers write from Arrow) on workers
+    started with ``worker_environ()``.
     """
     import dask  # noqa: PLC0415 - only for the scaling figure
     import dask.dataframe as dd  # noqa: PLC0415
@@ -249,29 +256,44 @@ def dask_time(
 
     from pgx.cohort import dask as pgx_dask  # noqa: PLC0415
 
+    writer = os.environ.get("PGX_BENCH_DASK_WRITE", "pgx")
     frames = [cohort(rules, rows, seed=seed).to_pandas() for seed in (3, 4)]
     small = cohort(rules, 64, seed=6).to_pandas()  # other rows: warms workers, not caches
+
+    def spread(client: Any, frame: Any, parts: int) -> Any:
+        # the partitions on the workers before timing, as many on each: `persist` of
+        # `from_pandas` may leave six of eight on one worker, which then times placement
+        size = -(-len(frame) // parts)
+        pieces = [frame.iloc[i * size : (i + 1) * size] for i in range(parts)]
+        futures = client.scatter(pieces)  # round-robin over the workers
+        wait(futures)  # type: ignore[no-untyped-call]
+        return dd.from_delayed(futures, meta=frame.iloc[:0])
+
+    settings: dict[str, Any] = {"dataframe.convert-string": False}
+    if writer == "pgx":  # as `pgx cohort --engine dask` starts its workers
+        settings["distributed.nanny.pre-spawn-environ"] = pgx_dask.worker_environ()
     with (
-        dask.config.set({"dataframe.convert-string": False}),
+        dask.config.set(settings),
         LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers, threads_per_worker=1, dashboard_address=None
         ) as c,
-        Client(c),  # type: ignore[no-untyped-call]
+        Client(c) as client,  # type: ignore[no-untyped-call]
         tempfile.TemporaryDirectory() as tmp,
     ):
         # every worker unpickles and compiles the rules once, before timing
-        warm = dd.from_pandas(small, npartitions=workers)  # type: ignore[no-untyped-call]
-        pgx_dask.evaluate(warm, rules).to_parquet(f"{tmp}/warm")
+        pgx_dask.to_parquet(spread(client, small, 2 * workers), f"{tmp}/warm", rules)
         times = []
         for k, frame in enumerate(frames):
-            data = dd.from_pandas(frame, npartitions=8).persist()  # type: ignore[no-untyped-call]
-            wait(data)  # type: ignore[no-untyped-call]  # on the workers before timing
+            data = spread(client, frame, 8)
 
             def write(data: Any = data, k: int = k) -> None:
                 # written where it is computed, as `pgx cohort --engine dask` does: the
                 # client gathers nothing (20 M result rows gathered would time the client)
-                result = pgx_dask.evaluate(data, rules, outcomes=outcomes)
-                result.to_parquet(f"{tmp}/out{k}", write_index=False)
+                if writer == "dask":
+                    result = pgx_dask.evaluate(data, rules, outcomes=outcomes)
+                    result.to_parquet(f"{tmp}/out{k}", write_index=False)
+                else:
+                    pgx_dask.to_parquet(data, f"{tmp}/out{k}", rules, outcomes=outcomes)
 
             times.append(timed_cores(write))
         return times
@@ -339,6 +361,8 @@ def scaling(
     processes) shares exactly 1, then 2 cores: scaling with the cores given.
     """
     how = "each run pinned to as many cores as workers" if pin else "unpinned"
+    if engine == "dask":
+        how += f", written by {os.environ['PGX_BENCH_DASK_WRITE']}"
     print(f"== {engine}: {rows:,} rows, outcomes {'+'.join(outcomes)}, {how}; {machine()}")
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     times: list[list[tuple[float, float]]] = []
@@ -393,6 +417,13 @@ def main() -> None:
     parser.add_argument(
         "--pin", action="store_true", help="--dask/--spark: confine each run to its cores"
     )
+    parser.add_argument(
+        "--dask-write",
+        choices=("pgx", "dask"),
+        default="pgx",
+        help="--dask: pgx.cohort.dask.to_parquet on workers with worker_environ() (pgx), "
+        "or evaluate().to_parquet on workers as Dask starts them (dask)",
+    )
     parser.add_argument("--time-one", help=argparse.SUPPRESS)  # ENGINE:WORKERS, in a child
     parser.add_argument(
         "--scaling-outcomes",
@@ -401,6 +432,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     outcomes = tuple(args.scaling_outcomes.split(","))
+    os.environ["PGX_BENCH_DASK_WRITE"] = args.dask_write  # read by the timing child
     if args.time_one:
         engine, workers = args.time_one.split(":")
         runs = TIMERS[engine](pgx.default_ruleset(), args.scaling_rows, outcomes, int(workers))
