@@ -239,3 +239,12 @@ def test_summary_counts_each_profile_once_per_drug_and_action_its_report_shows()
     # batch by batch (whole profiles in each) adds up to the same
     parts = pgx.cohort.evaluate_batches(table, rules(), batch_rows=2)
     assert pgx.cohort.summary(part.results for part in parts).equals(summary)
+
+
+def test_summary_without_row_numbers_needs_every_profile_id() -> None:
+    results = pgx.cohort.evaluate(flat(), rules())  # row 3 has no id
+    with pytest.raises(pgx.InputError, match=r"found [0-9]+ without one"):
+        pgx.cohort.summary(results.drop_columns(["row"]))
+    named = results.filter(pa.compute.is_valid(results["profile_id"]))
+    # with ids on every row, ids count exactly as row numbers do
+    assert pgx.cohort.summary(named.drop_columns(["row"])).equals(pgx.cohort.summary(named))

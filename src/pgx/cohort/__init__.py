@@ -289,6 +289,9 @@ def summary(results: pa.Table | Iterable[pa.Table]) -> pa.Table:
             cluster partitions), each holding whole profiles. Rows are told apart by
             ``row`` where a table has it, else by ``profile_id``.
 
+    Raises:
+        InputError: a table without ``row`` has a shown finding without a profile id.
+
     Returns:
         A table with columns ``drug``, ``action``, ``profiles``, sorted by drug and action.
     """

@@ -10,6 +10,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from pgx.errors import InputError, Problem
+
 __all__ = ["SUMMARY_SCHEMA", "add_counts", "add_shown", "shown", "summary_table"]
 
 Ints = npt.NDArray[np.int64]
@@ -28,7 +30,7 @@ def shown(table: pa.Table) -> pa.Table:
 
     Those are the rows that fire and are not superseded, one per drug of the rule. ``who``
     is ``row`` where the table has it (unique within a batch or partition, even without
-    ids), else ``profile_id`` (rows without one are left out).
+    ids), else ``profile_id`` (an `InputError` if a shown finding has none).
     """
     who, pairs, codes = _shown(table)
     if pa.types.is_dictionary(who.type):
@@ -63,7 +65,20 @@ def _findings(table: pa.Table) -> tuple[pa.Array, Ints, Ints, list[tuple[str, st
     key = "row" if "row" in table.column_names else "profile_id"
     column = table[key].combine_chunks()
     mask = pc.and_(pc.equal(table["outcome"], "fires"), pc.is_null(table["superseded_by"]))
-    at = np.flatnonzero(pc.and_(mask, pc.is_valid(column)).to_numpy(zero_copy_only=False))
+    at = np.flatnonzero(mask.to_numpy(zero_copy_only=False))
+    missing = len(at) - int(pc.sum(pc.is_valid(column.take(pa.array(at)))).as_py() or 0)
+    if missing:
+        # without row numbers only ids tell profiles apart: counting the rows without one
+        # (or dropping them) would misstate how many patients get an action
+        raise InputError(
+            [
+                Problem(
+                    "profile_id",
+                    "expected an id on every shown finding to count profiles by (the "
+                    f"table has no row numbers), found {missing} without one",
+                )
+            ]
+        )
     none = np.zeros(0, dtype=np.int64)
     if len(at) == 0:
         return column, none, none, [], none
