@@ -146,3 +146,19 @@ def test_the_summary_of_a_written_table_counts_a_profile_split_across_row_groups
     for group in range(pq.ParquetFile(path).num_row_groups):
         add_counts(pq.ParquetFile(path).read_row_group(group), naive)
     assert dict(naive) != want
+
+
+def test_a_written_table_with_a_profile_split_apart_is_an_error_not_a_miscount(
+    tmp_path: Path,
+) -> None:
+    from pgx.cli._cohort import _count_output
+
+    table = pa.table({"id": ["A", "B"], "germline.CYP2C19.diplotype": ["*2/*2", "*1/*1"]})
+    results = pgx.cohort.evaluate(table).drop_columns(["row"])
+    a = results.filter(pa.compute.equal(results["profile_id"], "A"))
+    b = results.filter(pa.compute.equal(results["profile_id"], "B"))
+    half = a.num_rows // 2
+    path = tmp_path / "results.parquet"
+    pq.write_table(pa.concat_tables([a.slice(0, half), b, a.slice(half)]), path)
+    with pytest.raises(pgx.InputError, match="found rows of 'A' apart"):
+        _count_output(path)

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pgx.cli._common import ruleset_of
 from pgx.errors import InputError, Problem
@@ -137,21 +138,60 @@ def _dask(args: argparse.Namespace, rules: RuleSet) -> Counter[tuple[str, str]]:
 
 
 def _count_output(path: str | os.PathLike[str]) -> Counter[tuple[str, str]]:
+    import numpy as np  # noqa: PLC0415
     import pyarrow as pa  # noqa: PLC0415
+    import pyarrow.compute as pc  # noqa: PLC0415
     import pyarrow.dataset as ds  # noqa: PLC0415
 
-    from pgx.cohort._summary import add_shown, shown  # noqa: PLC0415
-
-    # a profile's rows may straddle two batches of a file: keep each batch's distinct
-    # (profile, drug, action) and count once over all of them
-    parts = [
-        shown(pa.Table.from_batches([batch]))
-        for batch in ds.dataset(str(path), format="parquet").to_batches()
-    ]
+    # A profile's rows are contiguous in the files the engines write, but may straddle two
+    # record batches: the rows of each batch's last profile wait for the next batch. A
+    # profile seen again after its rows ended would be counted twice: an error, not a
+    # silent miscount.
     counts: Counter[tuple[str, str]] = Counter()
-    if parts:
-        add_shown(pa.concat_tables(parts), counts)
+    done: set[object] = set()
+    carry: pa.Table | None = None
+    for batch in ds.dataset(str(path), format="parquet").to_batches():
+        table = pa.Table.from_batches([batch])
+        if carry is not None:
+            table = pa.concat_tables([carry, table.cast(carry.schema)])
+        if table.num_rows == 0:
+            continue
+        ids = table["profile_id"]
+        last = ids[-1]
+        split = table.num_rows
+        if last.is_valid:
+            same = pc.fill_null(pc.equal(ids, last), False).to_numpy(zero_copy_only=False)
+            others = np.flatnonzero(~same)
+            split = int(others[-1]) + 1 if len(others) else 0
+        head, carry = table.slice(0, split), table.slice(split)
+        _count_once(head, done, path, counts)
+    if carry is not None:
+        _count_once(carry, done, path, counts)
     return counts
+
+
+def _count_once(
+    table: Any, done: set[object], path: str | os.PathLike[str], counts: Counter[tuple[str, str]]
+) -> None:
+    """Count whole profiles, refusing one whose rows came before (it would count twice)."""
+    import pyarrow.compute as pc  # noqa: PLC0415
+
+    from pgx.cohort._summary import add_counts  # noqa: PLC0415
+
+    named = set(pc.unique(table["profile_id"]).drop_null().to_pylist())
+    again = sorted(map(str, named & done))
+    if again:
+        raise InputError(
+            [
+                Problem(
+                    "--out",
+                    f"expected each profile's results together, found rows of {again[0]!r} apart",
+                    str(path),
+                )
+            ]
+        )
+    done |= named
+    add_counts(table, counts)
 
 
 def _require_ids(profiles: str) -> None:

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from pgx.errors import InputError, Problem
 
-__all__ = ["SUMMARY_SCHEMA", "add_counts", "add_shown", "shown", "summary_table"]
+__all__ = ["SUMMARY_SCHEMA", "add_counts", "summary_table"]
 
 Ints = npt.NDArray[np.int64]
 
@@ -23,35 +23,6 @@ SUMMARY_SCHEMA = pa.schema(
         pa.field("profiles", pa.int64(), nullable=False),
     ]
 )
-
-
-def shown(table: pa.Table) -> pa.Table:
-    """The distinct (``who``, ``drug``, ``action``) of the findings a report shows.
-
-    Those are the rows that fire and are not superseded, one per drug of the rule. ``who``
-    is ``row`` where the table has it (unique within a batch or partition, even without
-    ids), else ``profile_id`` (an `InputError` if a shown finding has none).
-    """
-    who, pairs, codes = _shown(table)
-    if pa.types.is_dictionary(who.type):
-        who = who.cast(who.type.value_type)
-    listed = codes.tolist()
-    return pa.table(
-        {
-            "who": who,
-            "drug": pa.array([pairs[c][0] for c in listed], pa.string()),
-            "action": pa.array([pairs[c][1] for c in listed], pa.string()),
-        }
-    )
-
-
-def _shown(table: pa.Table) -> tuple[pa.Array, list[tuple[str, str]], Ints]:
-    """Who, the (drug, action) pairs, and each distinct (who, pair)'s pair code."""
-    column, at, who, pairs, pair = _findings(table)
-    if len(pair) == 0:
-        return column.slice(0, 0), pairs, pair
-    _, keep = np.unique(who * len(pairs) + pair, return_index=True)
-    return column.take(pa.array(at[keep])), pairs, pair[keep]
 
 
 def _findings(table: pa.Table) -> tuple[pa.Array, Ints, Ints, list[tuple[str, str]], Ints]:
@@ -133,7 +104,12 @@ def _codes(at: Ints, *columns: pa.ChunkedArray) -> Ints:
 
 
 def add_counts(table: pa.Table, counts: Counter[tuple[str, str]]) -> None:
-    """Add the profiles per (drug, action) of ``table`` (see `shown`) to ``counts``.
+    """Add the profiles per (drug, action) of ``table`` to ``counts``.
+
+    Only the findings a report shows count: rows that fire and are not superseded, one
+    per drug of the rule. Profiles are told apart by ``row`` where the table has it
+    (unique within a batch or partition, even without ids), else by ``profile_id`` (an
+    `InputError` if a shown finding has none).
 
     A profile counts once per drug and action however many of its rules give them, so a
     profile's rows must all be in this table, none in another table added to the same
@@ -153,19 +129,6 @@ def add_counts(table: pa.Table, counts: Counter[tuple[str, str]]) -> None:
     for code, n in enumerate(found.tolist()):
         if n:
             counts[pairs[code]] += n
-
-
-def add_shown(triples: pa.Table, counts: Counter[tuple[str, str]]) -> None:
-    """Add (``who``, ``drug``, ``action``) triples (as `shown` gives) to ``counts``."""
-    distinct = triples.group_by(["who", "drug", "action"]).aggregate([])
-    pairs = distinct.group_by(["drug", "action"]).aggregate([("who", "count")])
-    for drug, action, n in zip(
-        pairs["drug"].to_pylist(),
-        pairs["action"].to_pylist(),
-        pairs["who_count"].to_pylist(),
-        strict=True,
-    ):
-        counts[drug, action] += n
 
 
 def summary_table(counts: Iterable[tuple[tuple[str, str], int]]) -> pa.Table:
